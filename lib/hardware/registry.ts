@@ -1,0 +1,49 @@
+import * as fs from "fs";
+import * as path from "path";
+import { DATA_DIR } from "../core/paths";
+import { InputError, parseOrThrow } from "../core/validate";
+import { HardwareProfile, type SystemSpec } from "./schema";
+
+const HARDWARE_DIR = path.join(DATA_DIR, "hardware");
+let cache: Map<string, HardwareProfile> | undefined;
+
+function normalise(name: string): string {
+  return name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+}
+
+/** All profiles in data/hardware, validated. */
+export function listHardware(): HardwareProfile[] {
+  if (!cache) {
+    cache = new Map();
+    for (const file of fs.readdirSync(HARDWARE_DIR).filter((f) => f.endsWith(".json")).sort()) {
+      const raw = JSON.parse(fs.readFileSync(path.join(HARDWARE_DIR, file), "utf8"));
+      const p = parseOrThrow(HardwareProfile, raw, `hardware profile data/hardware/${file}`);
+      cache.set(p.id, p);
+    }
+  }
+  return [...cache.values()];
+}
+
+/** Resolve an id or alias (`b200`, `b200-trt`, `H100 SXM`, …) or a path to a profile JSON. */
+export function getHardware(nameOrPath: string): HardwareProfile {
+  if (nameOrPath.endsWith(".json") && fs.existsSync(nameOrPath)) {
+    const raw = JSON.parse(fs.readFileSync(nameOrPath, "utf8"));
+    return parseOrThrow(HardwareProfile, raw, `hardware profile ${nameOrPath}`);
+  }
+  const key = normalise(nameOrPath);
+  const all = listHardware();
+  const hit = all.find((p) => p.id === key || p.aliases.some((a) => normalise(a) === key));
+  if (!hit) {
+    throw new InputError(
+      `unknown hardware "${nameOrPath}": use one of ${all.map((p) => p.id).join(", ")} ` +
+        `(or an alias such as "H100 SXM"), or a path to a profile JSON`,
+    );
+  }
+  return hit;
+}
+
+/** A system of `chips` chips, filling scale-up domains in order. */
+export function systemOf(chip: HardwareProfile, chips: number): SystemSpec {
+  const domain = chip.scale_up.domain_gpus.value;
+  return { chip, chipsPerDomain: Math.min(chips, domain), domains: Math.ceil(chips / domain) };
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** A figure with a unit and where it came from. `uncertain` marks figures sources disagree on. */
+export const Fact = z
+  .object({
+    value: z.number().nonnegative(),
+    unit: z.string().min(1),
+    source: z.string().min(3, "every figure needs a source (file, datasheet, page)"),
+    uncertain: z.boolean().optional(),
+  })
+  .strict();
+export type Fact = z.infer<typeof Fact>;
+
+export const ComputeDtype = z.enum(["bf16", "fp16", "fp8", "fp4", "int8", "int4"]);
+export type ComputeDtype = z.infer<typeof ComputeDtype>;
+
+export const HardwareProfile = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "lower-case id such as 'b200' or 'h100-sxm'"),
+    name: z.string(),
+    vendor: z.enum(["NVIDIA", "AMD"]),
+    /** Module form: SXM/OAM boards sit in a scale-up domain; PCIe cards talk over PCIe. */
+    form_factor: z.enum(["SXM", "OAM", "PCIe", "Superchip"]),
+    /** Names benchmark data and users use for this chip (case-insensitive match). */
+    aliases: z.array(z.string()),
+    /** Dense (not sparse) tensor-core peak per dtype, TFLOPS (or TOPS for int). Missing = unsupported. */
+    dense_tflops: z
+      .object({ bf16: Fact, fp16: Fact.optional(), fp8: Fact.optional(), fp4: Fact.optional(), int8: Fact.optional() })
+      .strict(),
+    memory: z.object({ capacity_gb: Fact, bandwidth_tbps: Fact }).strict(),
+    scale_up: z
+      .object({
+        technology: z.string(),
+        bandwidth_gbps_unidir: Fact,
+        latency_us: Fact,
+        domain_gpus: Fact,
+      })
+      .strict(),
+    scale_out: z.object({ bandwidth_gbps_unidir: Fact, latency_us: Fact }).strict(),
+    power_w: Fact,
+    cost_per_hour_usd: Fact,
+    /** Directory name of measured kernel tables for this chip under data/kernels, if any. */
+    kernel_tables: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .strict();
+export type HardwareProfile = z.infer<typeof HardwareProfile>;
+
+/** A system: `chips_per_domain` chips in each scale-up domain, `domains` domains. */
+export interface SystemSpec {
+  chip: HardwareProfile;
+  chipsPerDomain: number;
+  domains: number;
+}

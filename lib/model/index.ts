@@ -1,0 +1,4 @@
+export * from "./ir";
+export * from "./build";
+export * from "./hf-config";
+export * from "./registry";

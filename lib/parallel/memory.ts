@@ -1,0 +1,87 @@
+/** Memory per GPU for a plan: weight shards, KV cache per token, and what is left for KV. */
+import { bytesPerElement } from "../core/dtypes";
+import { derive, fact, type Explained } from "../core/explain";
+import type { HardwareProfile } from "../hardware/schema";
+import { kvElementsPerToken } from "../model/build";
+import type { LayerIR, ModelIR, TensorIR } from "../model/ir";
+import { weightDtype } from "../cost/ops";
+import type { ParallelPlan, PhasePlan } from "./plan";
+
+/** How many ways a tensor is split on one stage's GPUs. */
+function shardFactor(l: LayerIR, x: TensorIR, p: PhasePlan): number {
+  switch (x.group) {
+    case "attention": {
+      const a = l.attention;
+      const tp = p.attention.tp;
+      if (a && !a.mla && /k_proj|v_proj/.test(x.name)) return Math.min(tp, a.kvHeads); // KV heads replicate beyond their count
+      if (a?.mla && /kv_a_proj|q_a_proj/.test(x.name)) return 1; // MLA down-projections are replicated
+      return /o_proj\.bias|sinks/.test(x.name) ? (x.name.includes("sinks") ? tp : 1) : tp;
+    }
+    case "experts":
+      return p.moe.tp * p.moe.ep;
+    case "ffn":
+      return l.kind === "moe" ? p.moe.tp * p.moe.ep : p.ffn.tp;
+    case "embedding":
+    case "lm_head":
+      return p.attention.tp * p.attention.dp;
+    default:
+      return 1; // router, norms
+  }
+}
+
+export interface MemoryReport {
+  weightsPerGpu: Explained;
+  /** KV bytes per token of context per GPU over full-attention layers (grows with context). */
+  kvPerTokenPerGpu: Explained;
+  /** KV bytes per sequence per GPU held by sliding-window layers once past the window (fixed). */
+  kvWindowPerSeqPerGpu: Explained;
+  usablePerGpu: Explained;
+  kvPoolPerGpu: Explained;
+  /** Tokens of full-attention context the KV pool holds, summed over the sequences one attention rank serves. */
+  kvCapacityTokens: Explained;
+}
+
+export function memoryReport(
+  ir: ModelIR,
+  hw: HardwareProfile,
+  plan: ParallelPlan,
+  phase: PhasePlan,
+  engine: { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean },
+): MemoryReport {
+  let weights = 0;
+  for (const l of ir.layers) {
+    for (const x of l.tensors) weights += (x.params * bytesPerElement(weightDtype(ir, plan, x.group))) / shardFactor(l, x, phase);
+  }
+  // The largest pipeline stage holds 1/pp of the decoder blocks (embedding and head sit on end stages).
+  weights /= phase.pp;
+  const kvB = bytesPerElement(plan.kvCache);
+  let perToken = 0;
+  let windowPerSeq = 0;
+  for (const l of ir.layers) {
+    const a = l.attention;
+    if (!a) continue;
+    const shard = a.mla ? 1 : Math.min(phase.attention.tp, a.kvHeads);
+    const bytes = (kvElementsPerToken(a) * kvB) / shard / phase.pp;
+    if (a.window && engine.slidingWindowTrim) windowPerSeq += bytes * a.window;
+    else perToken += bytes;
+  }
+  const cap = fact(hw.memory.capacity_gb.value * 1e9, "B", "data", `data/hardware/${hw.id}.json memory.capacity_gb: ${hw.memory.capacity_gb.source}`);
+  const w = derive(weights, "B", "Σ tensors params · bytes(dtype) / shard factor / pp", {
+    plan: fact(0, "", "override", JSON.stringify(phase)),
+  });
+  const usable = derive(cap.value * engine.gpuMemoryUtilization.value, "B", "capacity · gpu_memory_utilization", {
+    capacity: cap,
+    gpu_memory_utilization: engine.gpuMemoryUtilization,
+  });
+  const reserve = derive(engine.runtimeReserveGb.value * 1e9, "B", "runtime_reserve_gb · 1e9", { runtime_reserve_gb: engine.runtimeReserveGb });
+  const pool = derive(usable.value - w.value - reserve.value, "B", "usable − weights − runtime reserve", { usable, weights: w, reserve });
+  const kvTok = derive(perToken, "B/token", "Σ full-attention layers kv elements per token · bytes(kv) / kv shards / pp", {
+    kv_dtype_bytes: fact(kvB, "B", "override", `plan kvCache ${plan.kvCache}`),
+  });
+  const kvWin = derive(windowPerSeq, "B/seq", "Σ sliding layers kv elements per token · bytes(kv) · window / kv shards / pp", {});
+  const capTokens = derive(Math.max(0, pool.value) / Math.max(perToken, 1e-9), "tokens", "kv pool / kv bytes per token", {
+    kv_pool: pool,
+    kv_per_token: kvTok,
+  });
+  return { weightsPerGpu: w, kvPerTokenPerGpu: kvTok, kvWindowPerSeqPerGpu: kvWin, usablePerGpu: usable, kvPoolPerGpu: pool, kvCapacityTokens: capTokens };
+}

@@ -1,0 +1,78 @@
+/**
+ * Parallelism plan: how one model replica is laid out on its GPUs, per layer kind and per phase.
+ * A replica of G GPUs runs pipeline stages of G/pp GPUs; inside a stage attention uses tp × dp
+ * (dp = DP-attention: each rank owns whole sequences), MoE uses tp × ep, dense layers use tp.
+ */
+import { z } from "zod";
+import { Dtype } from "../core/dtypes";
+import type { DtypeGroup } from "../model/ir";
+
+const deg = (what: string) =>
+  z.number({ invalid_type_error: `${what} must be a whole number ≥ 1` }).int(`${what} must be a whole number`).min(1, `${what} must be ≥ 1`);
+
+export const PhasePlan = z
+  .object({
+    /** Pipeline stages. */
+    pp: deg("pp").default(1),
+    attention: z
+      .object({
+        tp: deg("attention.tp").default(1),
+        /** DP-attention ranks: sequences split across them, weights replicated. */
+        dp: deg("attention.dp").default(1),
+        /** Context parallel (prefill): the sequence split across ranks, ring exchange of KV. */
+        cp: deg("attention.cp").default(1),
+      })
+      .strict()
+      .default({}),
+    moe: z.object({ tp: deg("moe.tp").default(1), ep: deg("moe.ep").default(1) }).strict().default({}),
+    ffn: z.object({ tp: deg("ffn.tp").default(1) }).strict().default({}),
+    /** Sequence parallel for norms / residual: all-reduce becomes reduce-scatter + all-gather. */
+    sp: z.boolean().default(false),
+  })
+  .strict();
+export type PhasePlan = z.infer<typeof PhasePlan>;
+
+export const ParallelPlan = z
+  .object({
+    prefill: PhasePlan,
+    decode: PhasePlan,
+    /** Weight dtype per group; missing groups use the checkpoint's dtypes. */
+    weights: z.record(z.enum(["attention", "ffn", "experts", "router", "embedding", "lm_head", "norm"]), Dtype).default({}),
+    kvCache: Dtype.default("bf16"),
+    /** Activation / communication dtype. */
+    activations: Dtype.default("bf16"),
+  })
+  .strict();
+export type ParallelPlan = z.infer<typeof ParallelPlan>;
+export type ParallelPlanInput = z.input<typeof ParallelPlan>;
+
+/** GPUs one stage of a phase uses (all layer kinds share them). */
+export function stageGpus(p: PhasePlan): number {
+  return Math.max(p.attention.tp * p.attention.dp * p.attention.cp, p.moe.tp * p.moe.ep, p.ffn.tp);
+}
+
+export function replicaGpus(p: PhasePlan): number {
+  return stageGpus(p) * p.pp;
+}
+
+/**
+ * The usual single-knob plan: TP over everything, EP for experts (moe.tp = tp / ep),
+ * and optional DP-attention (attention.dp = tp, attention.tp = 1), same for both phases.
+ */
+export function simplePlan(opts: {
+  tp: number;
+  ep?: number;
+  dpAttention?: boolean;
+  pp?: number;
+  weights?: Partial<Record<DtypeGroup, Dtype>>;
+  kvCache?: Dtype;
+}): ParallelPlanInput {
+  const ep = opts.ep ?? 1;
+  const phase: z.input<typeof PhasePlan> = {
+    pp: opts.pp ?? 1,
+    attention: opts.dpAttention ? { tp: 1, dp: opts.tp } : { tp: opts.tp, dp: 1 },
+    moe: { tp: Math.max(1, Math.floor(opts.tp / ep)), ep },
+    ffn: { tp: opts.tp },
+  };
+  return { prefill: phase, decode: phase, weights: opts.weights ?? {}, kvCache: opts.kvCache ?? "bf16" };
+}

@@ -1,0 +1,185 @@
+/**
+ * One explainable estimate: a prefill of S tokens × B, or one decode step at context L × B,
+ * on one model replica. Per layer type and in total: FLOPs, bytes, KV, communication, time, bottleneck.
+ */
+import { derive, fact, type Explained } from "../core/explain";
+import { InputError } from "../core/validate";
+import { decodeBatch, prefillBatch, type BatchStats } from "../cost/batch";
+import type { HardwareProfile } from "../hardware/schema";
+import { getHardware } from "../hardware/registry";
+import type { ModelIR } from "../model/ir";
+import { loadModel } from "../model/registry";
+import { memoryReport, type MemoryReport } from "../parallel/memory";
+import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
+import { validatePlan, type Violation } from "../parallel/validate";
+import { parseOrThrow } from "../core/validate";
+import { getEngine, type EngineProfile } from "../serving/engine";
+import { defaultEfficiency, type Efficiency } from "./efficiency";
+import { kernelSourceFor } from "./kernel-source";
+import type { Bound } from "./roofline";
+import { StepModel, type StepBreakdown } from "./step-model";
+
+export interface EstimateRequest {
+  model: string | ModelIR;
+  hardware: string | HardwareProfile;
+  plan: ParallelPlanInput;
+  phase: "prefill" | "decode";
+  batch: number;
+  /** Prefill: prompt length. Decode: context length already in the cache. */
+  seqLen: number;
+  engine?: string | EngineProfile;
+  efficiency?: Efficiency;
+  /** Use measured kernel tables where present (default true). */
+  useKernelTables?: boolean;
+}
+
+export interface LayerTypeRow {
+  layerType: string;
+  layers: number;
+  flops: number;
+  gemmFlops: number;
+  attentionFlops: number;
+  weightBytes: number;
+  activationBytes: number;
+  kvBytes: number;
+  commBytes: number;
+  seconds: number;
+  bound: Bound;
+  sources: string[];
+}
+
+export interface Assumption {
+  what: string;
+  value: string;
+  provenance: string;
+}
+
+export interface Estimate {
+  model: string;
+  hardware: string;
+  engine: string;
+  phase: "prefill" | "decode";
+  batch: number;
+  seqLen: number;
+  gpus: number;
+  rows: LayerTypeRow[];
+  step: StepBreakdown;
+  totals: Record<"flops" | "weightBytes" | "kvBytes" | "commBytes" | "stepTime" | "tokensPerSecondPerGpu", Explained>;
+  bottleneck: Bound;
+  memory: MemoryReport;
+  violations: Violation[];
+  assumptions: Assumption[];
+  kernelSource: string;
+}
+
+export function buildStepModel(
+  ir: ModelIR,
+  hw: HardwareProfile,
+  plan: ParallelPlan,
+  phase: "prefill" | "decode",
+  engine: EngineProfile,
+  eff: Efficiency,
+  useKernelTables = true,
+): StepModel {
+  const tables = useKernelTables ? kernelSourceFor(hw, engine) : undefined;
+  return new StepModel(ir, hw, plan, plan[phase], eff, {
+    cudaGraphs: phase === "decode" && engine.cuda_graphs_decode,
+    tables,
+    stepOverhead: engine.step_overhead_ms.value / 1e3,
+    perSeqOverhead: engine.per_seq_overhead_us.value / 1e6,
+  });
+}
+
+export function estimate(req: EstimateRequest): Estimate {
+  if (!(req.batch >= 1 && Number.isInteger(req.batch))) throw new InputError(`batch must be a whole number ≥ 1 (got ${req.batch})`);
+  if (!(req.seqLen >= 1 && Number.isInteger(req.seqLen))) throw new InputError(`seqLen/context must be a whole number ≥ 1 (got ${req.seqLen})`);
+  const ir = typeof req.model === "string" ? loadModel(req.model) : req.model;
+  const hw = typeof req.hardware === "string" ? getHardware(req.hardware) : req.hardware;
+  const engine = typeof req.engine === "object" ? req.engine : getEngine(req.engine ?? "vllm");
+  const plan = parseOrThrow(ParallelPlan, req.plan, "parallelism plan");
+  const eff = req.efficiency ?? defaultEfficiency();
+  const windows = [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const stats: BatchStats = req.phase === "prefill" ? prefillBatch(req.batch, req.seqLen, windows) : decodeBatch(req.batch, req.seqLen, windows);
+  const model = buildStepModel(ir, hw, plan, req.phase, engine, eff, req.useKernelTables ?? true);
+  const step = model.breakdown(stats);
+
+  const rowsByType = new Map<string, LayerTypeRow>();
+  for (const { op, time } of step.ops) {
+    const r = rowsByType.get(op.layerType) ?? {
+      layerType: op.layerType, layers: op.layers, flops: 0, gemmFlops: 0, attentionFlops: 0, weightBytes: 0,
+      activationBytes: 0, kvBytes: 0, commBytes: 0, seconds: 0, bound: time.bound, sources: [],
+    };
+    const n = op.layers;
+    r.flops += n * op.flops;
+    if (op.kind === "attention") r.attentionFlops += n * op.flops;
+    else r.gemmFlops += n * op.flops;
+    r.weightBytes += n * op.weightBytes;
+    r.activationBytes += n * op.activationBytes;
+    r.kvBytes += n * op.kvBytes;
+    r.commBytes += n * (op.comm?.bytes ?? 0);
+    r.seconds += n * time.seconds;
+    if (!r.sources.includes(time.source)) r.sources.push(time.source);
+    rowsByType.set(op.layerType, r);
+  }
+  // A row's bound is the bound of its slowest op.
+  for (const r of rowsByType.values()) {
+    let worst = -1;
+    for (const { op, time } of step.ops) if (op.layerType === r.layerType && time.seconds > worst) { worst = time.seconds; r.bound = time.bound; }
+  }
+  const rows = [...rowsByType.values()];
+  const gpus = replicaGpus(plan[req.phase]);
+
+  const sumOf = (key: keyof LayerTypeRow, unit: string, what: string): Explained => {
+    const inputs: Record<string, Explained> = {};
+    for (const r of rows) inputs[r.layerType] = fact(r[key] as number, unit, "derived", `${what} of ${r.layers} × ${r.layerType} (lib/cost/ops.ts)`);
+    return derive(rows.reduce((s, r) => s + (r[key] as number), 0), unit, `Σ over layer types (${Object.keys(inputs).join(" + ")})`, inputs);
+  };
+  const stepTime = derive(step.total, "s", "GPU time (Σ ops × layers) + host overhead", {
+    gpu_time: sumOf("seconds", "s", "op time"),
+    host_overhead: derive(step.host, "s", "step_overhead + per_seq_overhead · sequences", {
+      step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),
+      per_seq_overhead: fact(engine.per_seq_overhead_us.value / 1e6, "s", "data", `data/engines/${engine.id}.json per_seq_overhead_us: ${engine.per_seq_overhead_us.source}`),
+      sequences: fact(stats.seqs, "sequences", "override", "request batch"),
+    }),
+  });
+  const tokens = fact(stats.tokens, "tokens", "override", `${req.phase === "prefill" ? "batch × prompt length" : "batch (one token each)"}`);
+  const tput = derive(stats.tokens / step.total / gpus, "tokens/s/GPU", "tokens / step time / GPUs", {
+    tokens,
+    step_time: stepTime,
+    gpus: fact(gpus, "GPUs", "derived", "replica GPUs of the plan (stage GPUs × pp)"),
+  });
+  const memory = memoryReport(ir, hw, plan, plan[req.phase], {
+    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", `data/engines/${engine.id}.json: ${engine.gpu_memory_utilization.source}`),
+    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", `data/engines/${engine.id}.json: ${engine.runtime_reserve_gb.source}`),
+    slidingWindowTrim: engine.sliding_window_kv_trim,
+  });
+  const violations = validatePlan(ir, plan);
+  const needKv = req.phase === "prefill" ? req.batch * req.seqLen : req.batch * (req.seqLen + 1);
+  if (memory.kvPoolPerGpu.value < 0) {
+    violations.push({ severity: "error", phase: req.phase, field: "memory", message: `weights (${(memory.weightsPerGpu.value / 1e9).toFixed(1)} GB/GPU) exceed usable memory (${(memory.usablePerGpu.value / 1e9).toFixed(1)} GB)`, fix: "raise TP/EP/PP, or use a smaller weight dtype" });
+  } else if (memory.kvCapacityTokens.value * plan[req.phase].attention.dp < needKv) {
+    violations.push({ severity: "error", phase: req.phase, field: "memory", message: `KV for ${needKv} tokens exceeds the pool (${Math.floor(memory.kvCapacityTokens.value)} tokens per attention rank)`, fix: "reduce batch or context, use an fp8 KV cache, or add GPUs" });
+  }
+  const assumptions: Assumption[] = [
+    { what: "MoE routing", value: "uniform and balanced across experts and EP ranks", provenance: "assumption (lib/cost/ops.ts expectedActiveExperts)" },
+    { what: "DP-attention balance", value: "sequences split evenly across attention-DP ranks", provenance: "assumption" },
+    { what: "engine", value: `${engine.name} ${engine.version}`, provenance: `data/engines/${engine.id}.json` },
+  ];
+  for (const [k, f] of Object.entries(eff)) if (f.kind !== "default") assumptions.push({ what: `efficiency ${k}`, value: String(f.value), provenance: `${f.kind}: ${f.source}` });
+  return {
+    model: ir.id, hardware: hw.id, engine: engine.id, phase: req.phase, batch: req.batch, seqLen: req.seqLen, gpus, rows, step,
+    totals: {
+      flops: sumOf("flops", "FLOP", "FLOPs"),
+      weightBytes: sumOf("weightBytes", "B", "weight bytes"),
+      kvBytes: sumOf("kvBytes", "B", "KV bytes"),
+      commBytes: sumOf("commBytes", "B", "collective message bytes"),
+      stepTime,
+      tokensPerSecondPerGpu: tput,
+    },
+    bottleneck: step.bottleneck,
+    memory,
+    violations,
+    assumptions,
+    kernelSource: model.opts.tables?.name ?? "roofline (no measured tables for this hardware × engine)",
+  };
+}

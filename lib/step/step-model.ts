@@ -1,0 +1,121 @@
+/**
+ * Step time of one engine iteration on one model replica: Σ over ops of the op time, plus the
+ * engine's host-side overhead. `time()` is the fast path the serving simulator calls per step
+ * (token-dependent parts cached by token count); `breakdown()` gives every op with its time.
+ */
+import type { HardwareProfile } from "../hardware/schema";
+import type { ModelIR } from "../model/ir";
+import type { ParallelPlan, PhasePlan } from "../parallel/plan";
+import { attentionOps, groupLayers, otherOps, stepOps, moeOps, ffnOps, type LayerGroup, type Op, type StepInput } from "../cost/ops";
+import type { Efficiency } from "./efficiency";
+import { opTime, type Bound, type KernelSource, type OpTime } from "./roofline";
+
+export interface StepModelOptions {
+  cudaGraphs: boolean;
+  tables?: KernelSource;
+  /** Host-side overhead per step (s) and per running sequence (s). */
+  stepOverhead: number;
+  perSeqOverhead: number;
+}
+
+export interface OpResult {
+  op: Op;
+  time: OpTime;
+}
+
+export interface StepBreakdown {
+  ops: OpResult[];
+  /** GPU time of all ops (s), host overhead (s), and their sum. */
+  gpu: number;
+  host: number;
+  total: number;
+  bottleneck: Bound;
+  byBound: Record<Bound, number>;
+}
+
+export class StepModel {
+  readonly groups: LayerGroup[];
+  private readonly attnGroups: LayerGroup[];
+  private readonly tokenGroups: LayerGroup[];
+  private readonly headGroups: LayerGroup[];
+  private readonly tokenCache = new Map<number, number>();
+  private readonly headCache = new Map<number, number>();
+  private readonly gapUs: number;
+
+  constructor(
+    readonly ir: ModelIR,
+    readonly hw: HardwareProfile,
+    readonly plan: ParallelPlan,
+    readonly phase: PhasePlan,
+    readonly eff: Efficiency,
+    readonly opts: StepModelOptions,
+  ) {
+    this.groups = groupLayers(ir);
+    this.attnGroups = this.groups.filter((g) => g.kind === "attention");
+    this.headGroups = this.groups.filter((g) => g.kind === "lm_head");
+    this.tokenGroups = this.groups.filter((g) => g.kind !== "attention" && g.kind !== "lm_head");
+    this.gapUs = opts.cudaGraphs ? eff.kernel_gap_graph_us.value : eff.kernel_gap_eager_us.value;
+  }
+
+  private sum(ops: Op[]): number {
+    let t = 0;
+    for (const op of ops) t += op.layers * opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables).seconds;
+    return t;
+  }
+
+  /** Seconds for one step of this batch (fast path). */
+  time(s: StepInput): number {
+    return this.gpuTime(s) + this.hostTime(s.seqs);
+  }
+
+  hostTime(seqs: number): number {
+    return this.opts.stepOverhead + this.opts.perSeqOverhead * seqs;
+  }
+
+  gpuTime(s: StepInput): number {
+    let tok = this.tokenCache.get(s.tokens);
+    if (tok === undefined) {
+      tok = 0;
+      for (const g of this.tokenGroups) {
+        const ops = g.kind === "moe" ? moeOps(this.ir, this.plan, this.phase, g, s) : g.kind === "ffn" ? ffnOps(this.ir, this.plan, this.phase, g, s) : otherOps(this.ir, this.plan, this.phase, g, s);
+        tok += this.sum(ops);
+      }
+      // Attention projections and their collectives depend on tokens only; the core depends on context.
+      for (const g of this.attnGroups) {
+        tok += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s).filter((o) => o.kind !== "attention"));
+      }
+      if (this.phase.pp > 1) tok += this.sum(stepOps(this.ir, this.plan, this.phase, [], s));
+      this.tokenCache.set(s.tokens, tok);
+    }
+    let head = this.headCache.get(s.logitRows);
+    if (head === undefined) {
+      head = 0;
+      for (const g of this.headGroups) head += this.sum(otherOps(this.ir, this.plan, this.phase, g, s));
+      this.headCache.set(s.logitRows, head);
+    }
+    let attn = 0;
+    for (const g of this.attnGroups) {
+      attn += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s).filter((o) => o.kind === "attention"));
+    }
+    return tok + head + attn;
+  }
+
+  /** Every op with its time and bound (slow path, for reports). */
+  breakdown(s: StepInput): StepBreakdown {
+    const ops = stepOps(this.ir, this.plan, this.phase, this.groups, s).map((op) => ({
+      op,
+      time: opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables),
+    }));
+    const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
+    let gpu = 0;
+    for (const { op, time } of ops) {
+      gpu += op.layers * time.seconds;
+      byBound[time.bound] += op.layers * (time.seconds - time.overhead);
+      byBound.overhead += op.layers * time.overhead;
+    }
+    const host = this.hostTime(s.seqs);
+    byBound.overhead += host;
+    const bottleneck = (Object.entries(byBound) as [Bound, number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+    return { ops, gpu, host, total: gpu + host, bottleneck, byBound };
+  }
+}
