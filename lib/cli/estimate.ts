@@ -1,0 +1,83 @@
+import { explainText, formatNumber } from "../core/explain";
+import { Dtype } from "../core/dtypes";
+import { InputError } from "../core/validate";
+import { simplePlan } from "../parallel/plan";
+import { estimate } from "../step/estimate";
+import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
+
+const SPEC: OptionSpec = {
+  model: { type: "string", help: "HF model id, alias or path to config.json" },
+  hardware: { type: "string", help: "hardware id or alias (b200, 'H100 SXM', …)" },
+  engine: { type: "string", help: "engine profile (vllm, trtllm, sglang, atom)", default: "vllm" },
+  tp: { type: "string", help: "tensor parallel size", default: "1" },
+  ep: { type: "string", help: "expert parallel size", default: "1" },
+  pp: { type: "string", help: "pipeline stages", default: "1" },
+  "dp-attention": { type: "boolean", help: "data-parallel attention across the TP group" },
+  "weight-dtype": { type: "string", help: "dtype for all linear weights (default: checkpoint dtypes)" },
+  "expert-dtype": { type: "string", help: "dtype for MoE expert weights" },
+  "kv-dtype": { type: "string", help: "KV cache dtype", default: "bf16" },
+  phase: { type: "string", help: "prefill or decode", default: "decode" },
+  batch: { type: "string", help: "sequences in the step", default: "1" },
+  context: { type: "string", help: "decode: cached context length; prefill: prompt length", default: "1024" },
+  "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
+  json: { type: "boolean", help: "print the whole explainable result as JSON" },
+  explain: { type: "boolean", help: "print the formula tree of the headline numbers" },
+  help: { type: "boolean", help: "show this help" },
+};
+
+const dtype = (v: unknown, name: string): Dtype | undefined => {
+  if (v === undefined) return undefined;
+  const r = Dtype.safeParse(v);
+  if (!r.success) throw new InputError(`--${name}: "${String(v)}" is not a dtype; ${r.error.issues[0].message}`);
+  return r.data;
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, SPEC);
+  if (f.help) {
+    process.stdout.write(`mantile estimate [options]\n${helpText(SPEC)}\n`);
+    return 0;
+  }
+  const phase = f.phase;
+  if (phase !== "prefill" && phase !== "decode") throw new InputError(`--phase must be prefill or decode (got "${String(phase)}")`);
+  const all = dtype(f["weight-dtype"], "weight-dtype");
+  const experts = dtype(f["expert-dtype"], "expert-dtype");
+  const weights: Record<string, Dtype> = {};
+  if (all) for (const g of ["attention", "ffn", "experts"]) weights[g] = all;
+  if (experts) weights.experts = experts;
+  const e = estimate({
+    model: requireString(f.model, "model"),
+    hardware: requireString(f.hardware, "hardware"),
+    engine: String(f.engine),
+    plan: simplePlan({ tp: intFlag(f.tp, "tp"), ep: intFlag(f.ep, "ep"), pp: intFlag(f.pp, "pp"), dpAttention: Boolean(f["dp-attention"]), weights, kvCache: dtype(f["kv-dtype"], "kv-dtype") }),
+    phase,
+    batch: intFlag(f.batch, "batch"),
+    seqLen: intFlag(f.context, "context"),
+    useKernelTables: !f["no-tables"],
+  });
+  if (f.json) {
+    process.stdout.write(JSON.stringify(e, null, 2) + "\n");
+    return e.violations.some((v) => v.severity === "error") ? 3 : 0;
+  }
+  const out: string[] = [];
+  out.push(`${e.model} on ${e.gpus} × ${e.hardware} (${e.engine}), ${e.phase}: batch ${e.batch}, ${e.phase === "prefill" ? "prompt" : "context"} ${e.seqLen}`);
+  out.push(`time source: ${e.kernelSource}`);
+  out.push("");
+  const header = ["layer type", "layers", "GFLOP", "weights MB", "KV MB", "comm MB", "time ms", "share", "bound"];
+  const rows = e.rows.map((r) => [
+    r.layerType, String(r.layers), formatNumber(r.flops / 1e9), formatNumber(r.weightBytes / 1e6), formatNumber(r.kvBytes / 1e6),
+    formatNumber(r.commBytes / 1e6), formatNumber(r.seconds * 1e3), `${((100 * r.seconds) / e.step.total).toFixed(1)}%`, r.bound,
+  ]);
+  rows.push(["host overhead", "", "", "", "", "", formatNumber(e.step.host * 1e3), `${((100 * e.step.host) / e.step.total).toFixed(1)}%`, "overhead"]);
+  rows.push(["total", "", formatNumber(e.totals.flops.value / 1e9), formatNumber(e.totals.weightBytes.value / 1e6), formatNumber(e.totals.kvBytes.value / 1e6), formatNumber(e.totals.commBytes.value / 1e6), formatNumber(e.step.total * 1e3), "100%", e.bottleneck]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  out.push(line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line));
+  out.push("");
+  out.push(`throughput: ${formatNumber(e.totals.tokensPerSecondPerGpu.value)} tokens/s/GPU; bottleneck: ${e.bottleneck}`);
+  out.push(`memory per GPU: weights ${formatNumber(e.memory.weightsPerGpu.value / 1e9)} GB, KV pool ${formatNumber(e.memory.kvPoolPerGpu.value / 1e9)} GB (${formatNumber(Math.floor(e.memory.kvCapacityTokens.value))} tokens)`);
+  for (const v of e.violations) out.push(`${v.severity.toUpperCase()} [${v.phase} ${v.field}] ${v.message} — fix: ${v.fix}`);
+  if (f.explain) out.push("", explainText(e.totals.stepTime, "step_time", 0, 3), explainText(e.totals.tokensPerSecondPerGpu, "throughput", 0, 1));
+  process.stdout.write(out.join("\n") + "\n");
+  return e.violations.some((v) => v.severity === "error") ? 3 : 0;
+}

@@ -1,0 +1,11 @@
+/** Measured kernel tables (NVIDIA aiconfigurator data, Apache-2.0) as an efficiency source. */
+export * from "./types";
+export { loadKernelTables, resolveKernelSystem, normDtype, KERNELS_DIR } from "./lookup";
+export type { KernelTables, AttentionShape, MoeQuery, CollectiveOptions } from "./lookup";
+export { OpTable } from "./table";
+export { Family } from "./grid";
+export { OP_SPECS, rooflineSeconds, rooflineParts, type OpSpec, type Shape, type Work } from "./ops";
+export { buildTable, dataError, serialiseTable, roundUs, LICENSE_CREDIT, type MeasuredRow, type TableMeta } from "./build";
+export { leaveOneOut, leaveOneOutTable, looMarkdown, type LooRow } from "./loo";
+export { resolvePeaks, FALLBACK_PEAKS } from "./peaks";
+export { loadModelShapes, shapesOfConfig, type ModelShapes } from "./model-shapes";

@@ -1,0 +1,205 @@
+/**
+ * Typed lookups into the measured kernel tables of one system and framework.
+ * Every method returns undefined when the table has no rows of the requested family (dtype, head
+ * configuration, MoE shape, GPU count, ...), so the estimator falls back to its roofline.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { DATA_DIR } from "../core/paths";
+import { OpTable } from "./table";
+import type { Shape } from "./ops";
+import { type CollectiveOp, type GemmDtype, type KernelFramework, type KernelLookup, type KernelOp } from "./types";
+
+export const KERNELS_DIR = path.join(DATA_DIR, "kernels");
+
+export interface AttentionShape {
+  batch: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** Sliding window in tokens; 0 = full attention. */
+  window: number;
+  kvDtype: string;
+  /** Compute dtype of the attention kernel; default bf16 (fp8 context attention exists for some). */
+  attnDtype?: string;
+}
+
+export interface MoeQuery {
+  /** Tokens entering the MoE layer on this GPU. */
+  tokens: number;
+  hidden: number;
+  inter: number;
+  topk: number;
+  experts: number;
+  tp: number;
+  ep: number;
+  /** e.g. bf16, fp8, fp8_block, nvfp4, w4a16_mxfp4, w4a8_mxfp4_mxfp8, int4_wo. */
+  dtype: string;
+  /** Routing skew: power_law_1.01 (default: aiconfigurator's power-law routing), power_law_1.2, balanced. */
+  distribution?: string;
+}
+
+export interface CollectiveOptions {
+  /** Element type of the NCCL measurement; default fp16 (bf16 traffic moves the same bytes). */
+  dtype?: "fp16" | "int8";
+  /** auto: the framework's custom all-reduce for all_reduce when measured, else NCCL. */
+  backend?: "auto" | "nccl" | "custom";
+}
+
+export interface KernelTables {
+  readonly system: string;
+  readonly framework: KernelFramework;
+  /** Whether this system/framework has a table for `op`. */
+  has(op: KernelOp): boolean;
+  /** The loaded table of `op` (header and families), if any. */
+  table(op: KernelOp): OpTable | undefined;
+  gemm(m: number, n: number, k: number, dtype: GemmDtype): KernelLookup | undefined;
+  contextAttention(q: AttentionShape & { seqLen: number }): KernelLookup | undefined;
+  generationAttention(q: AttentionShape & { kvLen: number }): KernelLookup | undefined;
+  moe(q: MoeQuery): KernelLookup | undefined;
+  /**
+   * One collective on `gpus` GPUs. `bytes` is the nccl-tests buffer size per GPU: the tensor for
+   * all_reduce, the gathered output for all_gather, the input for reduce_scatter, the whole send
+   * buffer for all_to_all.
+   */
+  collective(op: CollectiveOp, bytes: number, gpus: number, opts?: CollectiveOptions): KernelLookup | undefined;
+}
+
+/** Dtype names as stored in the tables (bfloat16 -> bf16, half -> fp16). */
+export function normDtype(d: string): string {
+  const x = d.trim().toLowerCase();
+  if (x === "bfloat16") return "bf16";
+  if (x === "half" || x === "float16") return "fp16";
+  return x;
+}
+
+/** Map a chip name or alias (b200, "H100 SXM", gb200, b200_sxm) to its table directory name. */
+export function resolveKernelSystem(name: string, dir = KERNELS_DIR): string | undefined {
+  const key = name.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return [key, `${key}_sxm`].find((c) => fs.existsSync(path.join(dir, c)));
+}
+
+const FILES: Record<KernelOp, (fw: string) => string> = {
+  gemm: (fw) => `${fw}/gemm.json`,
+  context_attention: (fw) => `${fw}/context_attention.json`,
+  generation_attention: (fw) => `${fw}/generation_attention.json`,
+  moe: (fw) => `${fw}/moe.json`,
+  custom_allreduce: (fw) => `${fw}/custom_allreduce.json`,
+  nccl: () => `nccl/nccl.json`,
+};
+
+const ZERO_COMM: KernelLookup = { latencyMs: 0, points: [], extrapolated: false, reach: 0, source: "no collective on one GPU" };
+
+class Tables implements KernelTables {
+  private readonly loaded = new Map<KernelOp, OpTable | undefined>();
+  constructor(
+    readonly system: string,
+    readonly framework: KernelFramework,
+    private readonly root: string,
+  ) {}
+
+  private file(op: KernelOp): string {
+    return path.join(this.root, this.system, FILES[op](this.framework));
+  }
+
+  has(op: KernelOp): boolean {
+    return this.loaded.has(op) ? this.loaded.get(op) !== undefined : fs.existsSync(this.file(op));
+  }
+
+  // Tables are parsed on first use: a serving simulation often needs only some ops.
+  table(op: KernelOp): OpTable | undefined {
+    if (op === "nccl") return ncclTable(this.root, this.system);
+    if (!this.loaded.has(op)) {
+      const f = this.file(op);
+      this.loaded.set(op, fs.existsSync(f) ? OpTable.load(f) : undefined);
+    }
+    return this.loaded.get(op);
+  }
+
+  gemm(m: number, n: number, k: number, dtype: GemmDtype): KernelLookup | undefined {
+    return this.table("gemm")?.lookup({ dtype: normDtype(dtype), m, n, k });
+  }
+
+  private attention(op: KernelOp, q: AttentionShape, extra: Shape): KernelLookup | undefined {
+    return this.table(op)?.lookup({
+      heads: q.heads,
+      kv_heads: q.kvHeads,
+      head_dim: q.headDim,
+      window: q.window,
+      attn_dtype: normDtype(q.attnDtype ?? "bf16"),
+      kv_dtype: normDtype(q.kvDtype),
+      batch: q.batch,
+      ...extra,
+    });
+  }
+
+  contextAttention(q: AttentionShape & { seqLen: number }): KernelLookup | undefined {
+    return this.attention("context_attention", q, { isl: q.seqLen });
+  }
+
+  generationAttention(q: AttentionShape & { kvLen: number }): KernelLookup | undefined {
+    return this.attention("generation_attention", q, { kv_len: q.kvLen });
+  }
+
+  moe(q: MoeQuery): KernelLookup | undefined {
+    const t = this.table("moe");
+    if (!t) return undefined;
+    const shape: Shape = {
+      dtype: normDtype(q.dtype),
+      hidden: q.hidden,
+      inter: q.inter,
+      topk: q.topk,
+      experts: q.experts,
+      tp: q.tp,
+      ep: q.ep,
+      distribution: q.distribution ?? "power_law_1.01",
+      tokens: q.tokens,
+    };
+    const r = t.lookup(shape);
+    if (r || q.distribution) return r;
+    // Default routing not measured for this shape: use balanced routing.
+    return t.lookup({ ...shape, distribution: "balanced" });
+  }
+
+  collective(op: CollectiveOp, bytes: number, gpus: number, opts: CollectiveOptions = {}): KernelLookup | undefined {
+    if (gpus <= 1) return ZERO_COMM;
+    const backend = opts.backend ?? "auto";
+    if (op === "all_reduce" && backend !== "nccl") {
+      const r = this.table("custom_allreduce")?.lookup({ dtype: "bf16", gpus, mode: "graph", bytes });
+      if (r || backend === "custom") return r;
+    }
+    return ncclTable(this.root, this.system)?.lookup({ op, dtype: opts.dtype ?? "fp16", gpus, bytes });
+  }
+}
+
+/** The NCCL table is per system, shared by every framework's KernelTables. */
+const ncclTables = new Map<string, OpTable | undefined>();
+function ncclTable(root: string, system: string): OpTable | undefined {
+  const k = `${root}|${system}`;
+  if (!ncclTables.has(k)) {
+    const f = path.join(root, system, FILES.nccl(""));
+    ncclTables.set(k, fs.existsSync(f) ? OpTable.load(f) : undefined);
+  }
+  return ncclTables.get(k);
+}
+
+const cache = new Map<string, KernelTables | undefined>();
+
+/**
+ * The measured tables of `system` (b200_sxm, gb200, h100_sxm, h200_sxm, or an alias such as
+ * "b200") for `framework`; undefined when no table exists for that pair. Memoised.
+ */
+export function loadKernelTables(
+  system: string,
+  framework: KernelFramework,
+  opts: { dir?: string } = {},
+): KernelTables | undefined {
+  const root = opts.dir ?? KERNELS_DIR;
+  const key = `${root}|${system}|${framework}`;
+  if (cache.has(key)) return cache.get(key);
+  const sys = resolveKernelSystem(system, root);
+  const t =
+    sys && fs.existsSync(path.join(root, sys, framework)) ? new Tables(sys, framework, root) : undefined;
+  cache.set(key, t);
+  return t;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { causalPairs, decodeBatch, prefillBatch } from "../../lib/cost/batch";
+import { expectedActiveExperts } from "../../lib/cost/ops";
+import { explainText } from "../../lib/core/explain";
+import { ParallelPlan, simplePlan } from "../../lib/parallel/plan";
+import { validatePlan } from "../../lib/parallel/validate";
+import { loadModel } from "../../lib/model";
+import { estimate } from "../../lib/step/estimate";
+import { collectiveTraffic } from "../../lib/step/roofline";
+
+describe("batch statistics", () => {
+  it("causal pairs of a 4-token prompt = 1+2+3+4 = 10; with window 2: 1+2+2+2 = 7", () => {
+    expect(causalPairs(0, 4, null)).toBe(10);
+    expect(causalPairs(0, 4, 2)).toBe(7);
+    // A 3-token chunk after 5 cached tokens: 6 + 7 + 8 = 21 pairs.
+    expect(causalPairs(5, 3, null)).toBe(21);
+  });
+  it("decode reads the cached context, capped by the window", () => {
+    const b = decodeBatch(10, 1000, [null, 128]);
+    expect(b.attention.full.kvRead).toBe(10_000);
+    expect(b.attention["128"].kvRead).toBe(1280);
+    expect(prefillBatch(2, 8, [null]).attention.full.pairs).toBe(72); // 2 × 8·9/2
+  });
+  it("expected distinct experts: 1 token picks exactly top-k; many tokens approach all experts", () => {
+    expect(expectedActiveExperts(1, 4, 128)).toBeCloseTo(4, 10);
+    expect(expectedActiveExperts(10_000, 4, 128)).toBeCloseTo(128, 6);
+  });
+});
+
+describe("decode weight bytes of Llama-3.1-70B at TP=8 in FP8", () => {
+  it("per GPU = (attention + MLP weights of 80 layers) / 8 in 1 B/param + the LM head slice", () => {
+    const e = estimate({
+      model: "meta-llama/Llama-3.1-70B-Instruct", hardware: "h100", engine: "vllm", useKernelTables: false,
+      plan: simplePlan({ tp: 8, weights: { attention: "fp8", ffn: "fp8", lm_head: "bf16" } }),
+      phase: "decode", batch: 1, seqLen: 1024,
+    });
+    // Per layer: q 8192·8192 + k,v 2·8192·1024 + o 8192·8192 = 150,994,944; MLP 3·8192·28672 = 704,643,072.
+    // 80 layers × 855,638,016 params / 8 GPUs × 1 byte = 8,556,380,160 B.
+    // LM head: 128256 · 8192 / 8 GPUs × 2 bytes (bf16) = 262,668,288 B.
+    const layerBytes = (80 * (150_994_944 + 704_643_072)) / 8;
+    const headBytes = (128256 * 8192 * 2) / 8;
+    expect(e.totals.weightBytes.value).toBeCloseTo(layerBytes + headBytes, -1);
+  });
+});
+
+describe("GPT-OSS-120B FLOPs per decode token", () => {
+  it("≈ 2 × active GEMM parameters (excluding embedding) at batch 1, TP 1", () => {
+    const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 1 }), phase: "decode", batch: 1, seqLen: 1, useKernelTables: false });
+    // Matmul parameters touched per token: per block q,k,v,o = 2880·(4096+512+512) + 4096·2880 = 26,542,080;
+    // router 2880·128 = 368,640; 4 experts × (2880·5760 + 2880·2880) = 99,532,800. 36 blocks + LM head 201088·2880.
+    const perBlock = 26_542_080 + 368_640 + 99_532_800;
+    const gemm = 2 * (36 * perBlock + 201_088 * 2880);
+    const row = e.rows.reduce((s, r) => s + r.gemmFlops, 0);
+    expect(row).toBeCloseTo(gemm, -3);
+    expect(gemm / 1e9).toBeCloseTo(10.26, 1); // ≈ 2 × 5.13B active parameters
+  });
+});
+
+describe("explainability", () => {
+  it("every headline number carries formula and inputs with provenance", () => {
+    const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 64, seqLen: 2048, useKernelTables: false });
+    const t = e.totals.tokensPerSecondPerGpu;
+    expect(t.unit).toBe("tokens/s/GPU");
+    expect(t.formula).toBe("tokens / step time / GPUs");
+    expect(t.value).toBeCloseTo(64 / e.step.total / 2, 6);
+    expect(explainText(t)).toMatch(/step_overhead = .* \[data: data\/engines\/vllm.json/);
+  });
+  it("roofline: a memory-bound decode step is bounded by memory, a long prefill by compute", () => {
+    const d = estimate({ model: "meta-llama/Llama-3.1-8B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "decode", batch: 1, seqLen: 128, useKernelTables: false });
+    expect(d.rows.find((r) => r.layerType === "ffn.dense")!.bound).toBe("memory");
+    const p = estimate({ model: "meta-llama/Llama-3.1-8B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "prefill", batch: 4, seqLen: 4096, useKernelTables: false });
+    expect(p.rows.find((r) => r.layerType === "ffn.dense")!.bound).toBe("compute");
+  });
+  it("ring all-reduce moves 2(n−1)/n of the message per GPU", () => {
+    expect(collectiveTraffic("all_reduce", 8)).toBeCloseTo(1.75, 10);
+    expect(collectiveTraffic("all_gather", 4)).toBeCloseTo(0.75, 10);
+    expect(collectiveTraffic("all_reduce", 1)).toBe(0);
+  });
+});
+
+describe("plan validation reports every violation with its fix", () => {
+  it("heads vs TP, experts vs EP, and mismatched stage sizes at once", () => {
+    const ir = loadModel("openai/gpt-oss-120b");
+    const plan = ParallelPlan.parse({
+      prefill: { attention: { tp: 3 }, moe: { tp: 1, ep: 3 } },
+      decode: { attention: { tp: 4 }, moe: { tp: 1, ep: 2 } },
+    });
+    const v = validatePlan(ir, plan);
+    const msgs = v.map((x) => `${x.phase}:${x.field}`);
+    expect(msgs).toEqual(expect.arrayContaining(["prefill:attention.tp", "prefill:moe.ep", "decode:moe"]));
+    expect(v.every((x) => x.fix.length > 0)).toBe(true);
+  });
+  it("TP beyond the KV heads is a warning about replication", () => {
+    const v = validatePlan(loadModel("meta-llama/Llama-3.1-8B"), ParallelPlan.parse(simplePlan({ tp: 16 })));
+    expect(v.find((x) => x.field === "attention.tp")?.severity).toBe("warning");
+  });
+  it("a model that does not fit is an error naming memory", () => {
+    const e = estimate({ model: "meta-llama/Llama-3.1-405B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "decode", batch: 1, seqLen: 128, useKernelTables: false });
+    expect(e.violations.find((x) => x.field === "memory")?.message).toMatch(/exceed usable memory/);
+  });
+  it("bad plan input is a zod error naming the field", () => {
+    expect(() => estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: { prefill: { attention: { tp: 0 } }, decode: {} } as never, phase: "decode", batch: 1, seqLen: 1 })).toThrow(/prefill\.attention\.tp: attention\.tp must be ≥ 1/);
+  });
+});
