@@ -1,0 +1,231 @@
+/**
+ * Serving simulation: requests from a workload flow through engine replicas (aggregated, or
+ * disaggregated prefill → KV transfer → decode pools); one event per engine step.
+ */
+import { bytesPerElement } from "../core/dtypes";
+import { fact } from "../core/explain";
+import { InputError, parseOrThrow } from "../core/validate";
+import type { HardwareProfile } from "../hardware/schema";
+import { kvElementsPerToken } from "../model/build";
+import type { ModelIR } from "../model/ir";
+import { memoryReport } from "../parallel/memory";
+import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
+import { validatePlan } from "../parallel/validate";
+import type { Efficiency } from "../step/efficiency";
+import { buildStepModel } from "../step/estimate";
+import type { EngineProfile } from "./engine";
+import { Replica, type Request, type Role } from "./replica";
+import { Rng } from "./rng";
+import { drawLength, Workload, type WorkloadInput } from "./workload";
+import { summarise, type ServingMetrics } from "../metrics/summary";
+
+export interface PoolSpec {
+  plan: ParallelPlanInput;
+  /** Replicas (workers) in the pool. */
+  workers: number;
+  engine: EngineProfile;
+}
+
+export interface SimulationRequest {
+  model: ModelIR;
+  hardware: HardwareProfile;
+  efficiency: Efficiency;
+  workload: WorkloadInput;
+  /** Aggregated serving: one pool doing prefill and decode. */
+  aggregated?: PoolSpec;
+  /** Disaggregated serving: separate pools. */
+  disaggregated?: { prefill: PoolSpec; decode: PoolSpec };
+  seed?: number;
+  useKernelTables?: boolean;
+  /** Steps advanced together at most (1 = strict step-by-step). */
+  maxRun?: number;
+  /** Count GPUs for per-GPU throughput (default: all GPUs of all pools). */
+  gpusCounted?: number;
+}
+
+export interface SimulationResult {
+  metrics: ServingMetrics;
+  requests: Request[];
+  timeline: { t: number; running: number; decodes: number; prefillTokens: number; kvUsed: number; replica: string }[];
+  steps: number;
+  events: number;
+  gpus: number;
+  kvCapacityTokens: number[];
+}
+
+function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: number, windows: (number | null)[], maxRun: number): Replica {
+  const plan = parseOrThrow(ParallelPlan, pool.plan, `${role} parallelism plan`);
+  const errors = validatePlan(req.model, plan).filter((v) => v.severity === "error");
+  if (errors.length) throw new InputError(`invalid ${role} plan:\n${errors.map((e) => `  - ${e.phase} ${e.field}: ${e.message} (fix: ${e.fix})`).join("\n")}`);
+  const phase = role === "prefill" ? "prefill" : "decode";
+  const e = pool.engine;
+  const mem = memoryReport(req.model, req.hardware, plan, plan[phase], {
+    gpuMemoryUtilization: fact(e.gpu_memory_utilization.value, "fraction", "data", e.gpu_memory_utilization.source),
+    runtimeReserveGb: fact(e.runtime_reserve_gb.value, "GB", "data", e.runtime_reserve_gb.source),
+    slidingWindowTrim: e.sliding_window_kv_trim,
+  });
+  if (mem.kvPoolPerGpu.value <= 0) {
+    throw new InputError(`${role} replica does not fit: weights ${(mem.weightsPerGpu.value / 1e9).toFixed(1)} GB/GPU exceed usable ${(mem.usablePerGpu.value / 1e9).toFixed(1)} GB (raise TP/EP or use smaller dtypes)`);
+  }
+  const dp = plan[phase].attention.dp;
+  const perTok = Math.max(mem.kvPerTokenPerGpu.value, 1e-9);
+  return new Replica({
+    name: `${role}${index}`,
+    role,
+    gpus: replicaGpus(plan[phase]),
+    mixedModel: buildStepModel(req.model, req.hardware, plan, "prefill", e, req.efficiency, req.useKernelTables ?? true),
+    decodeModel: buildStepModel(req.model, req.hardware, plan, "decode", e, req.efficiency, req.useKernelTables ?? true),
+    tokenBudget: e.max_num_batched_tokens.value * dp,
+    maxSeqs: e.max_num_seqs.value * dp,
+    kvCapacityTokens: mem.kvCapacityTokens.value * dp,
+    windowTokensPerSeq: mem.kvWindowPerSeqPerGpu.value / perTok,
+    windows,
+    maxRun,
+  });
+}
+
+/** KV bytes of a request's prompt summed over all layers (what a disaggregated hand-off moves). */
+function kvTransferBytes(ir: ModelIR, plan: ParallelPlan, tokens: number): number {
+  let b = 0;
+  for (const l of ir.layers) {
+    const a = l.attention;
+    if (!a) continue;
+    b += kvElementsPerToken(a) * bytesPerElement(plan.kvCache) * (a.window ? Math.min(tokens, a.window) : tokens);
+  }
+  return b;
+}
+
+export function simulate(req: SimulationRequest): SimulationResult {
+  const wl = parseOrThrow(Workload, req.workload, "workload");
+  if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
+  const rng = new Rng(req.seed ?? 1);
+  const windows = [...new Set(req.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const multi = (req.aggregated?.workers ?? 2) > 1 || !!req.disaggregated;
+  const maxRun = req.maxRun ?? (multi || wl.kind !== "closed" ? 8 : 1 << 20);
+
+  const front: Replica[] = [];
+  const back: Replica[] = [];
+  let transferPlan: ParallelPlan | undefined;
+  if (req.aggregated) {
+    for (let i = 0; i < req.aggregated.workers; i++) front.push(makeReplica(req, req.aggregated, "both", i, windows, maxRun));
+  } else {
+    const d = req.disaggregated!;
+    for (let i = 0; i < d.prefill.workers; i++) front.push(makeReplica(req, d.prefill, "prefill", i, windows, maxRun));
+    for (let i = 0; i < d.decode.workers; i++) back.push(makeReplica(req, d.decode, "decode", i, windows, maxRun));
+    transferPlan = parseOrThrow(ParallelPlan, d.prefill.plan, "prefill plan");
+  }
+  const all = [...front, ...back];
+  const gpus = req.gpusCounted ?? all.reduce((s, r) => s + r.cfg.gpus, 0);
+
+  // Requests, drawn in order so a seed fixes every length.
+  const total = wl.kind === "trace" ? wl.items.length : wl.requests;
+  const requests: Request[] = [];
+  const newRequest = (arrival: number, input: number, output: number): Request => {
+    const r: Request = { id: requests.length, arrival, input, output, prefilled: 0, promptTarget: input, generated: 0, kv: 0, firstToken: -1, finish: -1, preemptions: 0, decodeArrival: arrival };
+    requests.push(r);
+    return r;
+  };
+  const plannedArrivals: { t: number; input: number; output: number }[] = [];
+  if (wl.kind === "trace") for (const it of [...wl.items].sort((a, b) => a.arrival - b.arrival)) plannedArrivals.push({ t: it.arrival, input: it.input, output: it.output });
+  else if (wl.kind === "open") {
+    let t = 0;
+    for (let i = 0; i < wl.requests; i++) {
+      const gap = wl.arrival === "poisson" ? rng.exp(wl.rate) : rng.gamma(1 / (wl.cv * wl.cv), (wl.cv * wl.cv) / wl.rate);
+      t += gap;
+      plannedArrivals.push({ t, input: drawLength(wl.input, rng), output: drawLength(wl.output, rng) });
+    }
+  }
+  let nextPlanned = 0;
+
+  let rr = 0;
+  const route = (pool: Replica[]): Replica => {
+    // Least loaded, ties broken round-robin.
+    let best = pool[rr++ % pool.length];
+    for (const p of pool) if (p.load < best.load) best = p;
+    return best;
+  };
+  const submit = (r: Request) => route(front).enqueue(r);
+
+  // Hand-offs in flight to the decode pool: (time KV lands, request).
+  const transfers: { t: number; r: Request }[] = [];
+  const decodeBacklog: Request[] = [];
+  let now = 0;
+  let finished = 0;
+  let events = 0;
+
+  if (wl.kind === "closed") {
+    for (let i = 0; i < Math.min(wl.concurrency, total); i++) submit(newRequest(0, drawLength(wl.input, rng), drawLength(wl.output, rng)));
+  }
+  const closedNext = () => {
+    if (wl.kind === "closed" && requests.length < total) submit(newRequest(now, drawLength(wl.input, rng), drawLength(wl.output, rng)));
+  };
+
+  const nextExternal = (): number => {
+    let t = Infinity;
+    if (nextPlanned < plannedArrivals.length) t = plannedArrivals[nextPlanned].t;
+    for (const x of transfers) if (x.t < t) t = x.t;
+    return t;
+  };
+
+  const guard = 50_000_000;
+  while (finished < total) {
+    if (++events > guard) throw new Error("simulation did not converge (event guard reached)");
+    // Start every idle replica that has work.
+    const ext = nextExternal();
+    for (const rep of all) if (rep.idle) rep.start(Math.max(now, rep.busyUntil), ext);
+    // Next event: a step end, a planned arrival or a KV hand-off.
+    let tStep = Infinity;
+    let who: Replica | undefined;
+    for (const rep of all) if (!rep.idle && rep.busyUntil < tStep) {
+      tStep = rep.busyUntil;
+      who = rep;
+    }
+    const tExt = nextExternal();
+    if (tStep === Infinity && tExt === Infinity) {
+      const stuck = all.find((r) => r.queued > 0);
+      const big = stuck ? Math.max(...stuck.waiting.map((r) => r.promptTarget)) : 0;
+      throw new InputError(`requests cannot be scheduled: a prompt of ${big} tokens does not fit the KV pool (${Math.floor(stuck?.cfg.kvCapacityTokens ?? 0)} tokens); use more GPUs, an fp8 KV cache or shorter prompts`);
+    }
+    if (tExt <= tStep) {
+      now = tExt;
+      if (nextPlanned < plannedArrivals.length && plannedArrivals[nextPlanned].t === tExt) {
+        const a = plannedArrivals[nextPlanned++];
+        submit(newRequest(a.t, a.input, a.output));
+      } else {
+        const i = transfers.findIndex((x) => x.t === tExt);
+        const { r } = transfers.splice(i, 1)[0];
+        r.decodeArrival = now;
+        decodeBacklog.push(r);
+      }
+    } else {
+      now = tStep;
+      const out = who!.complete();
+      for (const r of out.finished) {
+        finished++;
+        closedNext();
+      }
+      for (const r of out.prefilled) {
+        const bytes = kvTransferBytes(req.model, transferPlan!, r.input);
+        const hw = req.hardware;
+        const bw = hw.scale_up.bandwidth_gbps_unidir.value * 1e9 * req.efficiency.comm_bandwidth.value;
+        transfers.push({ t: now + hw.scale_up.latency_us.value / 1e6 + bytes / bw, r });
+      }
+    }
+    // Hand arrived KV to decode replicas that can take it.
+    while (decodeBacklog.length) {
+      const target = route(back);
+      if (!target.admitPrefilled(decodeBacklog[0])) {
+        const other = back.find((b) => b.admitPrefilled(decodeBacklog[0]));
+        if (!other) break;
+      }
+      decodeBacklog.shift();
+    }
+  }
+
+  const timeline = all.flatMap((rep) => rep.records.map((x) => ({ t: x.t, running: x.running, decodes: x.decodes, prefillTokens: x.prefillTokens, kvUsed: x.kvUsed, replica: rep.cfg.name })));
+  const metrics = summarise(requests, all, gpus);
+  return {
+    metrics, requests, timeline, steps: all.reduce((s, r) => s + r.stepCount, 0), events, gpus,
+    kvCapacityTokens: all.map((r) => r.cfg.kvCapacityTokens),
+  };
+}

@@ -1,0 +1,78 @@
+/** Workloads: closed loop (benchmark clients), open loop (Poisson / Gamma arrivals) or a trace. */
+import { z } from "zod";
+import { Rng } from "./rng";
+
+const posInt = (what: string) => z.number().int(`${what} must be a whole number`).min(1, `${what} must be ≥ 1`);
+
+export const LengthDist = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("fixed"), value: posInt("length") }).strict(),
+    z.object({ kind: z.literal("uniform"), min: posInt("min"), max: posInt("max") }).strict(),
+    /** vLLM benchmark_serving `random` dataset: uniform integers in [⌊ratio·L⌋, L]. */
+    z.object({ kind: z.literal("benchmark"), nominal: posInt("nominal length"), rangeRatio: z.number().min(0).max(1) }).strict(),
+  ])
+  .refine((d) => d.kind !== "uniform" || d.min <= d.max, { message: "uniform length: min must be ≤ max" });
+export type LengthDist = z.infer<typeof LengthDist>;
+
+export const Workload = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("closed"),
+    concurrency: posInt("concurrency"),
+    requests: posInt("requests"),
+    input: LengthDist,
+    output: LengthDist,
+  }).strict(),
+  z.object({
+    kind: z.literal("open"),
+    rate: z.number().positive("rate must be > 0 requests/s"),
+    arrival: z.enum(["poisson", "gamma"]),
+    /** Coefficient of variation of inter-arrival times for gamma arrivals (1 = Poisson). */
+    cv: z.number().positive().default(1),
+    requests: posInt("requests"),
+    input: LengthDist,
+    output: LengthDist,
+  }).strict(),
+  z.object({
+    kind: z.literal("trace"),
+    items: z.array(z.object({ arrival: z.number().nonnegative(), input: posInt("input"), output: posInt("output") }).strict()).min(1, "a trace needs at least one request"),
+  }).strict(),
+]);
+export type Workload = z.infer<typeof Workload>;
+export type WorkloadInput = z.input<typeof Workload>;
+
+export function drawLength(d: LengthDist, rng: Rng): number {
+  switch (d.kind) {
+    case "fixed":
+      return d.value;
+    case "uniform":
+      return rng.int(d.min, d.max);
+    case "benchmark":
+      return rng.int(Math.max(1, Math.floor(d.rangeRatio * d.nominal)), d.nominal);
+  }
+  throw new Error("unreachable length distribution");
+}
+
+export function meanLength(d: LengthDist): number {
+  switch (d.kind) {
+    case "fixed":
+      return d.value;
+    case "uniform":
+      return (d.min + d.max) / 2;
+    case "benchmark":
+      return (Math.max(1, Math.floor(d.rangeRatio * d.nominal)) + d.nominal) / 2;
+  }
+  throw new Error("unreachable length distribution");
+}
+
+export function maxLength(d: LengthDist): number {
+  return d.kind === "fixed" ? d.value : d.kind === "uniform" ? d.max : d.nominal;
+}
+
+/** The InferenceMAX client: CONC clients, 10×CONC requests, lengths in [⌊0.8·L⌋, L]. */
+export function benchmarkClosedLoop(concurrency: number, isl: number, osl: number, requestsPerClient = 10, rangeRatio = 0.8): Workload {
+  return {
+    kind: "closed", concurrency, requests: requestsPerClient * concurrency,
+    input: { kind: "benchmark", nominal: isl, rangeRatio },
+    output: { kind: "benchmark", nominal: osl, rangeRatio },
+  };
+}
