@@ -33,7 +33,7 @@ export interface DataError {
   reason: string;
 }
 
-const fmt = (x: number): string => Number(x.toPrecision(3)).toString();
+const fmt = (x: number): string => x.toFixed(3);
 
 /**
  * The data-error rule: a latency that is not a positive number, or one implying more than the
@@ -44,8 +44,9 @@ export function dataError(spec: OpSpec, shape: Shape, latencyMs: number, peaks: 
   if (!Number.isFinite(latencyMs) || latencyMs <= 0) {
     return { category: "latency<=0", reason: `latency ${latencyMs} ms is not positive` };
   }
-  if (!spec.work) return undefined;
-  const w = spec.work(shape);
+  const workOf = spec.workLowerBound ?? spec.work;
+  if (!workOf) return undefined;
+  const w = workOf(shape);
   const r = rooflineParts(w, peaks);
   const seconds = latencyMs * 1e-3;
   if (r.compute / seconds > 1) {

@@ -26,6 +26,8 @@ export class Family {
   private readonly strides: number[];
   /** log(latency ms) per grid cell; NaN where not measured. */
   readonly cells: Float64Array;
+  /** Latency ms per grid cell as stored, so a measured point is returned bit for bit. */
+  private readonly raw: Float64Array;
   private present?: Int32Array;
   private readonly fillMemo = new Map<number, number>();
 
@@ -45,11 +47,13 @@ export class Family {
       size *= this.axes[d].length;
     }
     this.cells = new Float64Array(size).fill(NaN);
+    this.raw = new Float64Array(size).fill(NaN);
     const pos = this.axes.map((a) => new Map(a.map((v, i) => [v, i])));
     for (const p of points) {
       let idx = 0;
       for (let d = 0; d < p.coords.length; d++) idx += pos[d].get(p.coords[d])! * this.strides[d];
       this.cells[idx] = Math.log(p.latencyMs);
+      this.raw[idx] = p.latencyMs;
     }
   }
 
@@ -185,9 +189,10 @@ export class Family {
     const r = this.blend(brackets, peaks);
     if (!Number.isFinite(r.logLat)) return undefined;
     const shape = this.shapeOf(coords);
-    let latencyMs = Math.exp(r.logLat);
+    const exact = !outside && !r.filled && r.used.length === 1;
+    let latencyMs = exact ? this.raw[r.used[0].cell] : Math.exp(r.logLat);
     if (outside) latencyMs *= this.spec.seconds(shape, peaks) / this.spec.seconds(this.shapeOf(clamped), peaks);
-    const points: LookupPoint[] = r.used.map((u) => ({ shape: this.shapeOf(u.cell), latencyMs: Math.exp(this.cells[u.cell]) }));
+    const points: LookupPoint[] = r.used.map((u) => ({ shape: this.shapeOf(u.cell), latencyMs: this.raw[u.cell] }));
     return {
       latencyMs,
       utilisation: this.spec.utilisation(shape, peaks, latencyMs),
@@ -207,7 +212,7 @@ export class Family {
     const out: { errorPct: number; interior: boolean }[] = [];
     for (const cell of this.presentCells()) {
       const ci = this.indicesOf(cell);
-      const actual = Math.exp(this.cells[cell]);
+      const actual = this.raw[cell];
       for (let d = 0; d < ci.length; d++) {
         const n = this.axes[d].length;
         if (n < 2) continue;

@@ -46,8 +46,11 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Receives the raw errors of each group, e.g. to pool them per op. */
+export type LooSink = (row: LooRow, errorsPct: number[], interiorErrorsPct: number[]) => void;
+
 /** Leave-one-out over one table, grouped by dtype label. */
-export function leaveOneOutTable(t: OpTable, system: string, framework: string): LooRow[] {
+export function leaveOneOutTable(t: OpTable, system: string, framework: string, sink?: LooSink): LooRow[] {
   const groups = new Map<string, { all: number[]; interior: number[] }>();
   for (const fam of t.families.values()) {
     const l = label(t.spec.op, fam.cats);
@@ -63,7 +66,7 @@ export function leaveOneOutTable(t: OpTable, system: string, framework: string):
     .map(([dtype, g]) => {
       g.all.sort((a, b) => a - b);
       g.interior.sort((a, b) => a - b);
-      return {
+      const row: LooRow = {
         system,
         framework,
         op: t.spec.op,
@@ -75,13 +78,19 @@ export function leaveOneOutTable(t: OpTable, system: string, framework: string):
         interiorMedianPct: quantile(g.interior, 0.5),
         interiorP90Pct: quantile(g.interior, 0.9),
       };
+      sink?.(row, g.all, g.interior);
+      return row;
     });
 }
 
 const OP_ORDER: KernelOp[] = ["gemm", "context_attention", "generation_attention", "moe", "custom_allreduce", "nccl"];
 
 /** Leave-one-out over every committed table under `dir` (data/kernels by default). */
-export function leaveOneOut(dir = KERNELS_DIR, filter: (system: string, framework: string, op: string) => boolean = () => true): LooRow[] {
+export function leaveOneOut(
+  dir = KERNELS_DIR,
+  filter: (system: string, framework: string, op: string) => boolean = () => true,
+  sink?: LooSink,
+): LooRow[] {
   const rows: LooRow[] = [];
   if (!fs.existsSync(dir)) return rows;
   for (const system of fs.readdirSync(dir).sort()) {
@@ -91,7 +100,7 @@ export function leaveOneOut(dir = KERNELS_DIR, filter: (system: string, framewor
       for (const op of OP_ORDER) {
         const f = path.join(sdir, framework, `${op}.json`);
         if (!fs.existsSync(f) || !filter(system, framework, op)) continue;
-        rows.push(...leaveOneOutTable(OpTable.load(f), system, framework));
+        rows.push(...leaveOneOutTable(OpTable.load(f), system, framework, sink));
       }
     }
   }

@@ -25,7 +25,11 @@ export interface AttentionShape {
 }
 
 export interface MoeQuery {
-  /** Tokens entering the MoE layer on this GPU. */
+  /**
+   * Tokens routed through the layer by the EP group (aiconfigurator's num_tokens): the measured
+   * GPU computes the token-expert pairs that land on its experts/ep experts. With ep = 1, the
+   * tokens of this GPU.
+   */
   tokens: number;
   hidden: number;
   inter: number;
@@ -70,6 +74,7 @@ export function normDtype(d: string): string {
   const x = d.trim().toLowerCase();
   if (x === "bfloat16") return "bf16";
   if (x === "half" || x === "float16") return "fp16";
+  if (x === "fp8_e4m3" || x === "float8_e4m3fn" || x === "e4m3") return "fp8";
   return x;
 }
 
@@ -183,7 +188,7 @@ function ncclTable(root: string, system: string): OpTable | undefined {
   return ncclTables.get(k);
 }
 
-const cache = new Map<string, KernelTables | undefined>();
+const cache = new Map<string, KernelTables>();
 
 /**
  * The measured tables of `system` (b200_sxm, gb200, h100_sxm, h200_sxm, or an alias such as
@@ -195,11 +200,11 @@ export function loadKernelTables(
   opts: { dir?: string } = {},
 ): KernelTables | undefined {
   const root = opts.dir ?? KERNELS_DIR;
-  const key = `${root}|${system}|${framework}`;
-  if (cache.has(key)) return cache.get(key);
   const sys = resolveKernelSystem(system, root);
-  const t =
-    sys && fs.existsSync(path.join(root, sys, framework)) ? new Tables(sys, framework, root) : undefined;
-  cache.set(key, t);
+  if (!sys || !fs.existsSync(path.join(root, sys, framework))) return undefined;
+  // Keyed by the resolved directory, so aliases share one memoised instance.
+  const key = `${root}|${sys}|${framework}`;
+  let t = cache.get(key);
+  if (!t) cache.set(key, (t = new Tables(sys, framework, root)));
   return t;
 }

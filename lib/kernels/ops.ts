@@ -30,6 +30,8 @@ export interface OpSpec {
   coords: string[];
   /** FLOPs/bytes of one call; undefined for collectives (no HBM roofline). */
   work?: (s: Shape) => Work;
+  /** A lower bound of that work, for the data-error rule (defaults to `work`). */
+  workLowerBound?: (s: Shape) => Work;
   /** Roofline time in seconds, used only as a ratio (hold-utilisation scaling). */
   seconds: (s: Shape, p: Peaks) => number;
   /** Utilisation reported for a latency (fraction of the binding peak). */
@@ -123,18 +125,64 @@ const MOE_DTYPES: Record<string, { w: number; compute: ComputeClass }> = {
 };
 
 /**
- * One MoE layer (gated: gate+up and down projections) on one GPU. Routed token-expert pairs are
- * spread evenly over `ep` ranks; each touched local expert's weights are read once. Touched experts
- * are the expectation under uniform routing, an upper bound on the count for skewed routing, so
- * the bytes are capped by the smaller of that and the assignments themselves.
+ * One MoE layer (gated: gate+up and down projections) on one GPU, for utilisation and roofline
+ * scaling: routed token-expert pairs spread evenly over `ep` ranks, each touched local expert's
+ * weights read once, touched experts = the expectation under uniform routing.
  */
 export function moeWork(s: Shape): Work {
   const t = num(s, "tokens"), H = num(s, "hidden"), I = num(s, "inter"), k = num(s, "topk");
   const E = num(s, "experts"), tp = num(s, "tp"), ep = num(s, "ep");
   const d = MOE_DTYPES[String(s.dtype)] ?? MOE_DTYPES.bf16;
   const pairs = (t * k) / ep;
-  const localExperts = E / ep;
-  const touched = Math.min(localExperts * (1 - Math.pow(1 - 1 / E, t * k)), Math.max(pairs, 1));
+  const touched = Math.min((E / ep) * (1 - Math.pow(1 - 1 / E, t * k)), Math.max(pairs, 1));
+  return {
+    flops: pairs * 6 * H * (I / tp),
+    bytes: touched * 3 * H * (I / tp) * d.w + t * H * 2 * 2,
+    compute: d.compute,
+  };
+}
+
+const balancedMemo = new Map<string, { pairs: number; touched: number }>();
+
+/**
+ * Token-expert pairs and distinct experts on EP rank 0 (experts [0, E/ep)) under aiconfigurator's
+ * `balanced` routing: token i takes experts (i + j·stride) mod E, stride = ceil(E/topk), or
+ * floor(i·stride/T + j·stride) mod E when T < stride.
+ */
+export function balancedRank0(t: number, E: number, k: number, ep: number): { pairs: number; touched: number } {
+  const key = `${t},${E},${k},${ep}`;
+  let r = balancedMemo.get(key);
+  if (!r) {
+    const stride = Math.ceil(E / k), local = E / ep;
+    const seen = new Set<number>();
+    let pairs = 0;
+    for (let i = 0; i < t; i++) {
+      for (let j = 0; j < k; j++) {
+        const e = (t >= stride ? i + j * stride : Math.floor((i * stride) / t + j * stride)) % E;
+        if (e < local) {
+          pairs++;
+          seen.add(e);
+        }
+      }
+    }
+    balancedMemo.set(key, (r = { pairs, touched: seen.size }));
+  }
+  return r;
+}
+
+/**
+ * Lower bound of the work of the measured call, for the data-error rule. With `balanced` routing
+ * the routing is known exactly. With power-law routing aiconfigurator puts the most loaded EP rank
+ * at rank 0 (so it has at least the average pairs), but which experts are hit is random: an
+ * expert takes at most `tokens` pairs, which bounds the distinct experts from below.
+ */
+export function moeWorkLowerBound(s: Shape): Work {
+  const t = num(s, "tokens"), H = num(s, "hidden"), I = num(s, "inter"), k = num(s, "topk");
+  const E = num(s, "experts"), tp = num(s, "tp"), ep = num(s, "ep");
+  const d = MOE_DTYPES[String(s.dtype)] ?? MOE_DTYPES.bf16;
+  let pairs = (t * k) / ep;
+  let touched = Math.ceil(pairs / t);
+  if (String(s.distribution) === "balanced") ({ pairs, touched } = balancedRank0(t, E, k, ep));
   return {
     flops: pairs * 6 * H * (I / tp),
     bytes: touched * 3 * H * (I / tp) * d.w + t * H * 2 * 2,
@@ -182,13 +230,10 @@ export const OP_SPECS: Record<KernelOp, OpSpec> = {
   gemm: workOp("gemm", ["dtype", "n", "k"], "m", ["n", "k", "m"], gemmWork),
   context_attention: workOp("context_attention", ATTN_KEYS, "isl", ["batch", "isl"], contextAttentionWork),
   generation_attention: workOp("generation_attention", ATTN_KEYS, "kv_len", ["batch", "kv_len"], generationAttentionWork),
-  moe: workOp(
-    "moe",
-    ["dtype", "hidden", "inter", "topk", "experts", "tp", "ep", "distribution"],
-    "tokens",
-    ["tokens"],
-    moeWork,
-  ),
+  moe: {
+    ...workOp("moe", ["dtype", "hidden", "inter", "topk", "experts", "tp", "ep", "distribution"], "tokens", ["tokens"], moeWork),
+    workLowerBound: moeWorkLowerBound,
+  },
   nccl: {
     op: "nccl",
     keys: ["op", "dtype", "gpus"],

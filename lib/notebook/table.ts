@@ -80,8 +80,11 @@ function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+/** Numbers, {value, unit} objects and number-like strings ("1,979", "8.0?") align right. */
 function isNumeric(v: unknown): boolean {
-  return typeof v === "number" || (typeof v === "object" && v !== null && typeof (v as { value?: unknown }).value === "number");
+  if (typeof v === "number") return true;
+  if (typeof v === "string") return /^[-+]?[\d,]*\.?\d+(e[-+]?\d+)?\??$/i.test(v.trim());
+  return typeof v === "object" && v !== null && typeof (v as { value?: unknown }).value === "number";
 }
 
 /** The mime bundle of a table: text/html and aligned text/plain. */
@@ -91,7 +94,7 @@ export function tableBundle(input: Row[] | DataFrameLike, opts: TableOptions = {
   const max = opts.maxRows ?? 500;
   const shown = rows.slice(0, max);
   const cells = shown.map((r) => columns.map((c) => formatCell(r[c], digits)));
-  const numeric = columns.map((c) => shown.some((r) => isNumeric(r[c])) && shown.every((r) => r[c] == null || isNumeric(r[c])));
+  const numeric = columns.map((c) => shown.some((r) => isNumeric(r[c])) && shown.every((r) => r[c] == null || r[c] === "" || r[c] === "–" || isNumeric(r[c])));
   const more = rows.length > shown.length ? `${rows.length - shown.length} more row(s) not shown` : "";
 
   const th = columns.map((c) => `<th style="text-align:${"left"}">${esc(c)}</th>`).join("");

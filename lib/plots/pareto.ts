@@ -53,6 +53,7 @@ export function paretoPlot(series: ParetoSeries[], opts: ParetoOptions = {}): Fi
     const dash = s.kind === "predicted" ? "dash" : "solid";
     const symbol = s.kind === "predicted" ? "diamond" : "circle";
     const hover = `%{text}<br>%{x:.4g} tok/s/user<br>%{y:.4g} tok/s/GPU<extra>${s.name}</extra>`;
+    const valid = s.points.filter((p) => Number.isFinite(p.tokPerSecPerUser) && Number.isFinite(p.tokPerSecPerGpu));
     if (opts.showAll ?? true) {
       data.push({
         type: "scatter",
@@ -60,14 +61,14 @@ export function paretoPlot(series: ParetoSeries[], opts: ParetoOptions = {}): Fi
         name: `${s.name} (all)`,
         legendgroup: s.name,
         showlegend: false,
-        x: s.points.map((p) => p.tokPerSecPerUser),
-        y: s.points.map((p) => p.tokPerSecPerGpu),
-        text: s.points.map((p) => p.label ?? ""),
+        x: valid.map((p) => p.tokPerSecPerUser),
+        y: valid.map((p) => p.tokPerSecPerGpu),
+        text: valid.map((p) => p.label ?? ""),
         hovertemplate: hover,
         marker: { color: c, size: 6, opacity: 0.3, symbol },
       });
     }
-    const front = servingFrontier(s.points);
+    const front = servingFrontier(valid);
     data.push({
       type: "scatter",
       mode: "lines+markers",

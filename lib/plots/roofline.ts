@@ -14,7 +14,8 @@ export function ridgePoint(peakTflops: number, bandwidthTBps: number): number {
 
 /** Attainable TFLOPS at `intensity` FLOP/byte: min(peak, bandwidth × intensity). */
 export function attainableTflops(peakTflops: number, bandwidthTBps: number, intensity: number): number {
-  return Math.min(peakTflops, bandwidthTBps * intensity);
+  // Compare with the ridge rather than taking min(): exact peak at and beyond the ridge.
+  return intensity >= peakTflops / bandwidthTBps ? peakTflops : bandwidthTBps * intensity;
 }
 
 export interface RooflineChip {

@@ -27,6 +27,8 @@ export const EngineProfile = z
     step_overhead_ms: Fact,
     /** Host-side time per running sequence per step: output processing, detokenisation, streaming. */
     per_seq_overhead_us: Fact,
+    /** Client-visible time per request outside engine steps: HTTP, tokenisation, frontend queueing, first-chunk streaming. */
+    request_overhead_ms: Fact,
     /** Whether sliding-window layers keep only the window of KV (hybrid allocator). */
     sliding_window_kv_trim: z.boolean(),
     scheduling: z.literal("decode-first-chunked-prefill"),
@@ -57,8 +59,10 @@ export function getEngine(name: string): EngineProfile {
   return hit;
 }
 
+export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms";
+
 /** Override some numeric fields of an engine profile (user flags), recording the source. */
-export function withEngineOverrides(e: EngineProfile, o: Partial<Record<"max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb", number>>, source: string): EngineProfile {
+export function withEngineOverrides(e: EngineProfile, o: Partial<Record<EngineNumber, number>>, source: string): EngineProfile {
   const out = { ...e };
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;

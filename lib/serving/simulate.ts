@@ -144,7 +144,10 @@ export function simulate(req: SimulationRequest): SimulationResult {
     for (const p of pool) if (p.load < best.load) best = p;
     return best;
   };
-  const submit = (r: Request) => route(front).enqueue(r);
+  // The engine sees a request after the frontend's share of latency (HTTP, tokenisation): the client's clock starts earlier.
+  const frontDelay = (req.aggregated?.engine ?? req.disaggregated!.prefill.engine).request_overhead_ms.value / 1e3;
+  const entering: { t: number; r: Request }[] = [];
+  const submit = (r: Request) => entering.push({ t: r.arrival + frontDelay, r });
 
   // Hand-offs in flight to the decode pool: (time KV lands, request).
   const transfers: { t: number; r: Request }[] = [];
@@ -164,6 +167,7 @@ export function simulate(req: SimulationRequest): SimulationResult {
     let t = Infinity;
     if (nextPlanned < plannedArrivals.length) t = plannedArrivals[nextPlanned].t;
     for (const x of transfers) if (x.t < t) t = x.t;
+    for (const x of entering) if (x.t < t) t = x.t;
     return t;
   };
 
@@ -188,7 +192,10 @@ export function simulate(req: SimulationRequest): SimulationResult {
     }
     if (tExt <= tStep) {
       now = tExt;
-      if (nextPlanned < plannedArrivals.length && plannedArrivals[nextPlanned].t === tExt) {
+      const e = entering.findIndex((x) => x.t === tExt);
+      if (e >= 0) {
+        route(front).enqueue(entering.splice(e, 1)[0].r);
+      } else if (nextPlanned < plannedArrivals.length && plannedArrivals[nextPlanned].t === tExt) {
         const a = plannedArrivals[nextPlanned++];
         submit(newRequest(a.t, a.input, a.output));
       } else {

@@ -1,0 +1,112 @@
+/**
+ * A standard-CSV row → an explicit prediction request, with every mapping assumption recorded.
+ */
+import { InputError } from "../core/validate";
+import type { Dtype } from "../core/dtypes";
+import { getHardware } from "../hardware/registry";
+import type { HardwareProfile } from "../hardware/schema";
+import { loadModel } from "../model/registry";
+import type { DtypeGroup, ModelIR } from "../model/ir";
+import { simplePlan, type ParallelPlanInput } from "../parallel/plan";
+import { getEngine, type EngineProfile } from "../serving/engine";
+import { benchmarkClosedLoop, type WorkloadInput } from "../serving/workload";
+import type { ConfigRow } from "./standard";
+
+export interface Assumption {
+  what: string;
+  value: string;
+  why: string;
+}
+
+export interface PoolRequest {
+  plan: ParallelPlanInput;
+  workers: number;
+  engine: EngineProfile;
+}
+
+export interface PredictionRequest {
+  model: ModelIR;
+  hardware: HardwareProfile;
+  engine: EngineProfile;
+  workload: WorkloadInput;
+  aggregated?: PoolRequest;
+  disaggregated?: { prefill: PoolRequest; decode: PoolRequest };
+  gpusCounted: number;
+  assumptions: Assumption[];
+}
+
+/** Benchmark framework names → engine profiles. */
+const FRAMEWORK_ENGINE: Record<string, string> = { vllm: "vllm", trt: "trtllm", trtllm: "trtllm", "tensorrt-llm": "trtllm", sglang: "sglang", atom: "atom", "dynamo-trt": "dynamo-trt", "dynamo-trtllm": "dynamo-trt", "dynamo-sglang": "sglang", "dynamo-vllm": "vllm" };
+
+/** Weight dtypes a benchmark `precision` means for a model (checkpoint dtypes where the precision matches them). */
+function weightsFor(precision: string, ir: ModelIR, a: Assumption[]): Partial<Record<DtypeGroup, Dtype>> {
+  const p = precision.toLowerCase();
+  const ck = ir.defaultDtypes;
+  if (p === "" ) {
+    a.push({ what: "precision", value: "checkpoint dtypes", why: "the row gives no precision" });
+    return {};
+  }
+  if (p === "fp4") {
+    if (ck.experts === "mxfp4") {
+      a.push({ what: "precision fp4", value: "MoE experts MXFP4 (checkpoint), attention/router/embedding BF16", why: "GPT-OSS is published with MXFP4 experts; the benchmark serves that checkpoint" });
+      return {};
+    }
+    a.push({ what: "precision fp4", value: "NVFP4 for linear weights (attention, FFN, experts), BF16 embedding/head", why: "FP4 checkpoints of other models are NVFP4 (e.g. nvidia/*-FP4)" });
+    return { attention: "nvfp4", ffn: "nvfp4", experts: "nvfp4" };
+  }
+  if (p === "fp8") {
+    if (ck.experts === "fp8-block" || ck.attention === "fp8-block") {
+      a.push({ what: "precision fp8", value: "checkpoint FP8 block-scaled weights", why: "the model is published in FP8" });
+      return {};
+    }
+    a.push({ what: "precision fp8", value: "FP8 for linear weights, BF16 embedding/head", why: "per-tensor FP8 quantisation of the BF16 checkpoint" });
+    return { attention: "fp8", ffn: "fp8", experts: "fp8" };
+  }
+  if (p === "bf16" || p === "fp16") {
+    return { attention: "bf16", ffn: "bf16", experts: "bf16", router: "bf16", embedding: "bf16", lm_head: "bf16" };
+  }
+  throw new InputError(`precision "${precision}" is not understood: use fp4, fp8, bf16 or fp16`);
+}
+
+export function convertRow(row: ConfigRow): PredictionRequest {
+  const a: Assumption[] = [];
+  const model = loadModel(row.model);
+  const hardware = getHardware(row.gpu_model);
+  const engineId = FRAMEWORK_ENGINE[row.framework.toLowerCase()];
+  if (!engineId) throw new InputError(`framework "${row.framework}" is not known: use one of ${Object.keys(FRAMEWORK_ENGINE).join(", ")}`);
+  const engine = getEngine(engineId);
+  a.push({ what: "engine", value: `${engine.name} profile (data/engines/${engine.id}.json)`, why: `framework "${row.framework}"` });
+  const weights = weightsFor(row.precision, model, a);
+  a.push({ what: "KV-cache dtype", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype; the benchmark does not state it" });
+  a.push({ what: "workload", value: `closed loop: ${row.concurrency} clients, ${10 * row.concurrency} requests, lengths uniform in [⌊0.8·L⌋, L]`, why: "InferenceMAX client (benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10×CONC)" });
+  if (row.spec_decoding && row.spec_decoding !== "none") {
+    a.push({ what: "speculative decoding", value: "not modelled (no speed-up predicted)", why: `row has spec_decoding=${row.spec_decoding}` });
+  }
+  const workload = benchmarkClosedLoop(row.concurrency, row.input_seq_len, row.output_seq_len);
+  if (row.disagg) {
+    const need = (v: number | undefined, name: string) => {
+      if (v === undefined) throw new InputError(`disaggregated row needs ${name}`);
+      return v;
+    };
+    const pTp = need(row.prefill_tp, "prefill_tp");
+    const dTp = need(row.decode_tp, "decode_tp");
+    const prefill: PoolRequest = { plan: simplePlan({ tp: pTp, ep: row.prefill_ep ?? 1, dpAttention: row.prefill_dp_attention, weights }), workers: need(row.prefill_num_workers, "prefill_num_workers"), engine };
+    const decode: PoolRequest = { plan: simplePlan({ tp: dTp, ep: row.decode_ep ?? 1, dpAttention: row.decode_dp_attention, weights }), workers: need(row.decode_num_workers, "decode_num_workers"), engine };
+    const gpus = (row.num_prefill_gpu ?? pTp * prefill.workers) + (row.num_decode_gpu ?? dTp * decode.workers);
+    a.push({ what: "GPUs counted", value: String(gpus), why: "prefill + decode GPUs, as the benchmark divides throughput" });
+    a.push({ what: "KV hand-off", value: "prompt KV moves prefill → decode over the scale-up fabric after prefill; first token comes from the prefill worker", why: "disaggregated serving (Dynamo)" });
+    if (row.prefill_dp_attention || row.decode_dp_attention) a.push({ what: "DP-attention", value: "attention data-parallel across the worker's TP ranks; MoE tokens all-gathered / reduce-scattered", why: "dp_attention true" });
+    return { model, hardware, engine, workload, disaggregated: { prefill, decode }, gpusCounted: gpus, assumptions: a };
+  }
+  const tp = row.tensor_parallel;
+  if (tp === undefined) throw new InputError("tensor_parallel is required for a single-node (disagg=false) row");
+  const ep = row.expert_parallel ?? 1;
+  if (row.dp_attention) a.push({ what: "DP-attention", value: `attention data-parallel over ${tp} ranks (each owns 1/${tp} of the sequences), MoE over tp/ep = ${tp / ep} × ep ${ep}`, why: "dp_attention true" });
+  else a.push({ what: "tensor parallel", value: `TP ${tp} for attention, dense layers and LM head; MoE TP ${Math.max(1, tp / ep)} × EP ${ep}`, why: "tensor_parallel / expert_parallel columns" });
+  a.push({ what: "GPUs counted", value: String(tp), why: "one replica on TP GPUs, as the benchmark divides throughput" });
+  return {
+    model, hardware, engine, workload,
+    aggregated: { plan: simplePlan({ tp, ep, dpAttention: row.dp_attention, weights }), workers: 1, engine },
+    gpusCounted: tp, assumptions: a,
+  };
+}

@@ -1,0 +1,71 @@
+/** The standard benchmark CSV: input columns that describe a configuration, optional actual metrics. */
+import { z } from "zod";
+
+export const INPUT_COLUMNS = [
+  "model", "gpu_model", "framework", "precision", "input_seq_len", "output_seq_len", "tensor_parallel", "expert_parallel",
+  "dp_attention", "concurrency", "disagg", "spec_decoding", "prefill_tp", "prefill_ep", "prefill_dp_attention",
+  "prefill_num_workers", "decode_tp", "decode_ep", "decode_dp_attention", "decode_num_workers", "num_prefill_gpu", "num_decode_gpu",
+] as const;
+
+export const ACTUAL_COLUMNS = [
+  "throughput_tokens_per_sec_per_gpu", "output_throughput_per_gpu", "mean_time_to_first_token_sec", "p99_time_to_first_token_sec",
+  "mean_time_per_output_token_sec", "mean_end_to_end_latency_sec", "median_end_to_end_latency_sec", "benchmark_date", "run_id",
+] as const;
+
+export const PREDICTED_COLUMNS = [
+  "predicted_throughput_per_gpu", "predicted_output_throughput_per_gpu", "predicted_ttft_sec", "predicted_tpot_sec",
+  "predicted_e2e_latency_sec", "predicted_bottleneck", "error_message",
+] as const;
+
+const intCol = (name: string) =>
+  z.string().trim().min(1, `${name} is required`).transform((s, ctx) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be a whole number ≥ 1 (got "${s}")` });
+      return z.NEVER;
+    }
+    return n;
+  });
+const optInt = (name: string) => z.union([z.literal("").transform(() => undefined), intCol(name)]).optional();
+const bool = (name: string) =>
+  z.string().trim().toLowerCase().transform((s, ctx) => {
+    if (s === "" || s === "false" || s === "0" || s === "no") return false;
+    if (s === "true" || s === "1" || s === "yes") return true;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be true or false (got "${s}")` });
+    return z.NEVER;
+  });
+
+/** One configuration row as the predictor needs it (strings in, typed out). */
+export const ConfigRow = z.object({
+  model: z.string().trim().min(1, "model is required (a Hugging Face id such as openai/gpt-oss-120b)"),
+  gpu_model: z.string().trim().min(1, "gpu_model is required (e.g. b200, h100)"),
+  framework: z.string().trim().min(1, "framework is required (vllm, trt, sglang, …)"),
+  precision: z.string().trim().default(""),
+  input_seq_len: intCol("input_seq_len"),
+  output_seq_len: intCol("output_seq_len"),
+  tensor_parallel: optInt("tensor_parallel"),
+  expert_parallel: optInt("expert_parallel"),
+  dp_attention: bool("dp_attention").default(""),
+  concurrency: intCol("concurrency"),
+  disagg: bool("disagg").default(""),
+  spec_decoding: z.string().trim().default(""),
+  prefill_tp: optInt("prefill_tp"),
+  prefill_ep: optInt("prefill_ep"),
+  prefill_dp_attention: bool("prefill_dp_attention").default(""),
+  prefill_num_workers: optInt("prefill_num_workers"),
+  decode_tp: optInt("decode_tp"),
+  decode_ep: optInt("decode_ep"),
+  decode_dp_attention: bool("decode_dp_attention").default(""),
+  decode_num_workers: optInt("decode_num_workers"),
+  num_prefill_gpu: optInt("num_prefill_gpu"),
+  num_decode_gpu: optInt("num_decode_gpu"),
+});
+export type ConfigRow = z.infer<typeof ConfigRow>;
+
+/** Parse the actual metric columns when present (empty → undefined). */
+export function actualNumber(row: Record<string, string>, col: string): number | undefined {
+  const v = row[col];
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
