@@ -66,7 +66,11 @@ function ensureNodeModules() {
   }
   say(`node_modules: missing ${needed.join(", ")}; installing`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  if (run(npm, ["ci", "--no-audit", "--no-fund"]).status !== 0) fail("`npm ci` failed (see above)");
+  if (run(npm, ["ci", "--no-audit", "--no-fund"]).status === 0) return;
+  // `npm ci` refuses a package-lock.json that is out of sync with package.json; install anyway
+  // so setup and CI can go on, and say that the lock file needs regenerating.
+  say("`npm ci` failed; trying `npm install` (if the lock file is out of sync, commit the updated package-lock.json)");
+  if (run(npm, ["install", "--no-audit", "--no-fund"]).status !== 0) fail("`npm install` failed (see above)");
 }
 
 function dpkgInstalled(pkg) {
