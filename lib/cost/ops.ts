@@ -95,7 +95,7 @@ export interface StepInput {
 }
 
 /** Ops of the attention layer type `g` for this step, on one GPU of the attention group. */
-export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: LayerGroup, s: StepInput): Op[] {
+export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: LayerGroup, s: StepInput, part: "all" | "core" | "projections" = "all"): Op[] {
   const a = g.layer.attention as AttentionSpec;
   const H = ir.hidden;
   const act = bytesPerElement(plan.activations);
@@ -151,6 +151,8 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   ops.push(gemm(g.type, L, "o_proj", T, H, headsG * a.vHeadDim, wd, act, a.qkvBias ? H : 0));
   if (tp > 1) ops.push(collective(g.type, L, phase.sp ? "reduce_scatter" : "all_reduce", T * H * act, tp, "attention output all-reduce"));
   if (tp > 1 && phase.sp) ops.push(collective(g.type, L, "all_gather", T * H * act, tp, "sequence-parallel all-gather"));
+  if (part === "core") return ops.filter((o) => o.kind === "attention");
+  if (part === "projections") return ops.filter((o) => o.kind !== "attention");
   return ops;
 }
 

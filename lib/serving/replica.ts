@@ -4,8 +4,18 @@
  * Runs of steps whose batch cannot change (pure decode, nothing admissible) are advanced together,
  * with the step time integrated over the run (Simpson's rule; exact for time linear in context).
  */
-import type { BatchStats } from "../cost/batch";
-import { windowKey } from "../cost/batch";
+import { causalPairs, windowKey, type AttentionWork, type BatchStats } from "../cost/batch";
+
+interface BaseStats {
+  decodes: number;
+  sumCtx: number;
+  short: number[];
+  prefill: Record<string, AttentionWork>;
+  tokens: number;
+  logitRows: number;
+  prefillTokens: number;
+  prefillSeqs: number;
+}
 import type { StepModel } from "../step/step-model";
 
 export interface Request {
@@ -166,21 +176,22 @@ export class Replica {
       const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / decodes.length);
       k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun));
     }
-    const stats = this.stats(decodes, chunks, 0);
+    const base = this.baseStats(decodes, chunks);
+    const stats = this.statsAhead(base, 0);
     const model = chunks.length ? cfg.mixedModel : cfg.decodeModel;
     let seconds: number;
     const t0 = model.time(stats);
     if (k === 1) seconds = t0;
     else {
-      const tm = model.time(this.stats(decodes, chunks, (k - 1) / 2));
-      const t1 = model.time(this.stats(decodes, chunks, k - 1));
+      const tm = model.time(this.statsAhead(base, (k - 1) / 2));
+      const t1 = model.time(this.statsAhead(base, k - 1));
       seconds = (k * (t0 + 4 * tm + t1)) / 6;
       // Stop early at an external event (e.g. an open-loop arrival) so it is not delayed by the run.
       if (now + seconds > nextExternalEvent) {
         const kk = Math.max(1, Math.floor((nextExternalEvent - now) / t0));
         if (kk < k) {
           k = kk;
-          seconds = k === 1 ? t0 : (k * (t0 + model.time(this.stats(decodes, chunks, k - 1)))) / 2;
+          seconds = k === 1 ? t0 : (k * (t0 + model.time(this.statsAhead(base, k - 1)))) / 2;
         }
       }
     }
@@ -196,43 +207,63 @@ export class Replica {
     return now + seconds;
   }
 
-  /** Batch statistics of this step, `ahead` steps into a run of identical decode steps. */
-  private stats(decodes: Request[], chunks: [Request, number][], ahead: number): BatchStats {
-    const attention: BatchStats["attention"] = {};
-    for (const w of this.cfg.windows) attention[windowKey(w)] = { pairs: 0, kvRead: 0, prefillPairs: 0, prefillKvRead: 0 };
+  /**
+   * Sums over this step's sequences that costs depend on. Decode contexts are kept as Σ context plus
+   * the few contexts still below a sliding window, so a run of identical steps is re-evaluated in O(1).
+   */
+  private baseStats(decodes: Request[], chunks: [Request, number][]): BaseStats {
+    const wins = this.cfg.windows.filter((w): w is number => !!w);
+    const maxW = wins.length ? Math.max(...wins) : 0;
+    let sumCtx = 0;
+    const short: number[] = [];
+    for (const r of decodes) {
+      const ctx = r.input + r.generated - 1; // tokens cached before this step's token
+      sumCtx += ctx;
+      if (ctx < maxW) short.push(ctx);
+    }
+    const prefill: Record<string, AttentionWork> = {};
     let tokens = decodes.length;
     let logitRows = decodes.length;
     let prefillTokens = 0;
-    for (const r of decodes) {
-      const ctx = r.input + r.generated - 1 + ahead; // tokens already cached before this step's token
-      for (const w of this.cfg.windows) {
-        const a = attention[windowKey(w)];
-        const seen = w ? Math.min(ctx, w) : ctx;
-        a.kvRead += seen;
-        a.pairs += w ? Math.min(seen + 1, w) : seen + 1;
-      }
-    }
+    for (const w of this.cfg.windows) prefill[windowKey(w)] = { pairs: 0, kvRead: 0, prefillPairs: 0, prefillKvRead: 0 };
     for (const [r, n] of chunks) {
       tokens += n;
       prefillTokens += n;
       if (r.prefilled + n >= r.promptTarget) logitRows++;
       for (const w of this.cfg.windows) {
-        const a = attention[windowKey(w)];
-        const ctx = r.prefilled;
-        const seen = w ? Math.min(ctx, w) : ctx;
-        let pairs: number;
-        if (!w) pairs = n * ctx + (n * (n + 1)) / 2;
-        else {
-          const below = Math.max(0, Math.min(n, w - ctx));
-          pairs = below * ctx + (below * (below + 1)) / 2 + (n - below) * w;
-        }
+        const a = prefill[windowKey(w)];
+        const pairs = causalPairs(r.prefilled, n, w);
+        const seen = w ? Math.min(r.prefilled, w) : r.prefilled;
         a.pairs += pairs;
         a.kvRead += seen;
-        a.prefillPairs += pairs;
-        a.prefillKvRead += seen;
       }
     }
-    return { tokens, seqs: decodes.length + chunks.length, logitRows, prefillSeqs: chunks.length, prefillTokens, attention };
+    return { decodes: decodes.length, sumCtx, short, prefill, tokens, logitRows, prefillTokens, prefillSeqs: chunks.length };
+  }
+
+  private statsAhead(b: BaseStats, ahead: number): BatchStats {
+    const attention: BatchStats["attention"] = {};
+    for (const w of this.cfg.windows) {
+      const p = b.prefill[windowKey(w)];
+      let kv: number;
+      let pairs: number;
+      if (!w) {
+        kv = b.sumCtx + ahead * b.decodes;
+        pairs = kv + b.decodes;
+      } else {
+        // Sequences past the window read exactly w keys; the short ones read their whole context.
+        let shortKv = 0;
+        let shortPairs = 0;
+        for (const c of b.short) {
+          shortKv += Math.min(c + ahead, w);
+          shortPairs += Math.min(c + ahead + 1, w);
+        }
+        kv = (b.decodes - b.short.length) * w + shortKv;
+        pairs = (b.decodes - b.short.length) * w + shortPairs;
+      }
+      attention[windowKey(w)] = { pairs: pairs + p.pairs, kvRead: kv + p.kvRead, prefillPairs: p.pairs, prefillKvRead: p.kvRead };
+    }
+    return { tokens: b.tokens, seqs: b.decodes + b.prefillSeqs, logitRows: b.logitRows, prefillSeqs: b.prefillSeqs, prefillTokens: b.prefillTokens, attention };
   }
 
   /** Apply the finished step at its end time. */

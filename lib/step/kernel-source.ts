@@ -1,8 +1,89 @@
-/** Chooses the measured kernel tables for a hardware × engine pair (filled in by lib/kernels). */
+/**
+ * Adapts the measured kernel tables (lib/kernels) to the step model: an op is timed from the
+ * table of the row's engine on its hardware where that table covers it, else by the roofline.
+ */
+import type { Dtype } from "../core/dtypes";
+import type { Op } from "../cost/ops";
 import type { HardwareProfile } from "../hardware/schema";
+import { loadKernelTables, type KernelTables } from "../kernels";
+import type { KernelLookup } from "../kernels/types";
 import type { EngineProfile } from "../serving/engine";
 import type { KernelSource } from "./roofline";
 
-export function kernelSourceFor(_hw: HardwareProfile, _engine: EngineProfile): KernelSource | undefined {
+const GEMM_DTYPE: Partial<Record<Dtype, "bf16" | "fp8" | "fp8_block" | "nvfp4">> = { bf16: "bf16", fp16: "bf16", fp8: "fp8", "fp8-block": "fp8_block", nvfp4: "nvfp4" };
+/** MoE kernels by expert weight dtype (activations bf16 unless the format says otherwise). */
+const MOE_DTYPE: Partial<Record<Dtype, string>> = { bf16: "bf16", fp16: "bf16", fp8: "fp8", "fp8-block": "fp8_block", nvfp4: "nvfp4", mxfp4: "w4a16_mxfp4", int4: "int4_wo" };
+const KV_DTYPE: Partial<Record<Dtype, string>> = { bf16: "bf16", fp16: "bf16", fp8: "fp8" };
+
+/** MoE routing assumed when reading the MoE tables (see lib/kernels MoeQuery.distribution). */
+export const MOE_TABLE_DISTRIBUTION = "power_law_1.01";
+
+/** Which op families take measured tables (env MANTILE_TABLE_OPS for experiments; default all). */
+const TABLE_OPS = new Set((process.env.MANTILE_TABLE_OPS ?? "gemm,attention,moe,comm").split(","));
+
+/**
+ * Lengths are rounded to 1/256 of an octave before lookup so repeated steps hit the table's memo:
+ * at most 0.14% change of the length, far below the tables' own interpolation error.
+ */
+function bucket(x: number): number {
+  if (x <= 64) return Math.max(1, Math.round(x));
+  return Math.round(Math.pow(2, Math.round(Math.log2(x) * 256) / 256));
+}
+
+function lookupOp(t: KernelTables, op: Op): KernelLookup | undefined {
+  if (op.gemm && !TABLE_OPS.has("gemm")) return undefined;
+  if (op.attention && !TABLE_OPS.has("attention")) return undefined;
+  if (op.moe && !TABLE_OPS.has("moe")) return undefined;
+  if (op.comm && !TABLE_OPS.has("comm")) return undefined;
+  if (op.gemm) {
+    const d = GEMM_DTYPE[op.gemm.weightDtype];
+    return d ? t.gemm(Math.max(1, Math.ceil(op.gemm.m)), op.gemm.n, op.gemm.k, d) : undefined;
+  }
+  if (op.attention) {
+    const a = op.attention;
+    const kv = KV_DTYPE[a.kvDtype];
+    if (!kv || a.seqs <= 0) return undefined;
+    const batch = Math.max(1, Math.round(a.seqs));
+    const shape = { batch, heads: a.heads, kvHeads: a.kvHeads, headDim: a.headDim, window: a.window ?? 0, kvDtype: kv };
+    if (a.phase === "decode") return t.generationAttention({ ...shape, kvLen: bucket(a.kvRead / a.seqs) });
+    // A prefill chunk after cached context: the table's from-empty prompt with the same causal pairs per sequence.
+    const pairsPerSeq = op.flops > 0 ? a.tokens / a.seqs : 1;
+    const eq = Math.max(1, Math.round(Math.sqrt(2 * (a.kvRead / a.seqs) * pairsPerSeq + pairsPerSeq * pairsPerSeq)));
+    return t.contextAttention({ ...shape, seqLen: bucket(eq) });
+  }
+  if (op.moe) {
+    const m = op.moe;
+    const d = MOE_DTYPE[m.weightDtype];
+    if (!d) return undefined;
+    return t.moe({ tokens: Math.max(1, Math.ceil(m.tokens)), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION });
+  }
+  if (op.comm && op.comm.op !== "p2p" && op.comm.scope === "scale_up") {
+    return t.collective(op.comm.op, op.comm.bytes, op.comm.gpus);
+  }
   return undefined;
+}
+
+const sources = new Map<string, KernelSource | undefined>();
+
+export function kernelSourceFor(hw: HardwareProfile, engine: EngineProfile): KernelSource | undefined {
+  if (!hw.kernel_tables || !engine.kernel_framework) return undefined;
+  const key = `${hw.kernel_tables}|${engine.kernel_framework}`;
+  if (sources.has(key)) return sources.get(key);
+  const tables = loadKernelTables(hw.kernel_tables, engine.kernel_framework);
+  // Attention lookups repeat with bucketed lengths every step: memoise them here by shape.
+  const memo = new Map<string, { seconds: number; source: string; extrapolated: boolean } | undefined>();
+  const src: KernelSource | undefined = tables && {
+    name: `measured kernel tables data/kernels/${tables.system}/${tables.framework} (aiconfigurator, Apache-2.0), roofline where not covered`,
+    time(op: Op) {
+      const a = op.attention;
+      const key = a ? `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${bucket(a.kvRead / Math.max(a.seqs, 1e-9))}|${bucket(a.tokens / Math.max(a.seqs, 1e-9))}|${op.flops > 0}` : "";
+      if (a && memo.has(key)) return memo.get(key);
+      const r = lookupOp(tables, op);
+      const out = !r || !(r.latencyMs > 0) ? undefined : { seconds: r.latencyMs / 1e3, source: r.source, extrapolated: r.extrapolated };
+      if (a) memo.set(key, out);
+      return out;
+    },
+  };
+  sources.set(key, src);
+  return src;
 }

@@ -82,7 +82,7 @@ export class StepModel {
       }
       // Attention projections and their collectives depend on tokens only; the core depends on context.
       for (const g of this.attnGroups) {
-        tok += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s).filter((o) => o.kind !== "attention"));
+        tok += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "projections"));
       }
       if (this.phase.pp > 1) tok += this.sum(stepOps(this.ir, this.plan, this.phase, [], s));
       this.tokenCache.set(s.tokens, tok);
@@ -95,7 +95,7 @@ export class StepModel {
     }
     let attn = 0;
     for (const g of this.attnGroups) {
-      attn += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s).filter((o) => o.kind === "attention"));
+      attn += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "core"));
     }
     return tok + head + attn;
   }
