@@ -34,7 +34,7 @@ const kernelSpec = require("../lib/notebook/kernel/spec.js") as {
 
 const NOTEBOOK_DIR = path.join(PROJECT_ROOT, "notebooks");
 const TEMPLATE_DIR = path.join(PROJECT_ROOT, "lib", "notebook", "templates");
-const NBEXEC = path.join(PROJECT_ROOT, "lib", "notebook", "nbexec.py");
+export const NBEXEC = path.join(PROJECT_ROOT, "lib", "notebook", "nbexec.py");
 const MAX_NOTEBOOK_BYTES = 2 * 1024 * 1024;
 
 export interface NotebookResult {
@@ -133,13 +133,13 @@ export function findPython(): string | null {
  * A private Jupyter data dir holding Mantile's "tslab" kernel spec, so runs do not depend on
  * what is registered globally (JUPYTER_DATA_DIR comes first in Jupyter's search path).
  */
-function privateJupyterDir(): string {
+export function privateJupyterDir(): string {
   const dir = path.join(PROJECT_ROOT, ".cache", "jupyter");
   kernelSpec.writeKernelSpec(path.join(dir, "kernels", kernelSpec.KERNEL_NAME));
   return dir;
 }
 
-function childEnv(jupyterDir: string): NodeJS.ProcessEnv {
+export function childEnv(jupyterDir: string): NodeJS.ProcessEnv {
   const bin = path.join(PROJECT_ROOT, "node_modules", ".bin");
   return {
     ...process.env,

@@ -5,7 +5,7 @@
  *   markdown(text)         rendered Markdown
  * Outside a kernel (scripts, tests) displays go to stdout as text, or to `setDisplaySink`.
  */
-export { show, figureBundle, figureHtml, figureText, scriptJson, PLOTLY_MIME, type ShowOptions } from "./show";
+export { show, figureBundle, figureHtml, figureText, scriptJson, stabiliseSvgIds, PLOTLY_MIME, type ShowOptions } from "./show";
 export { table, tableBundle, markdown, html, formatCell, toRows, isDataFrameLike, type Row, type DataFrameLike, type TableOptions } from "./table";
 export { displayBundle, setDisplaySink, inKernel, type MimeBundle, type DisplayMessage } from "./display";
 export { renderSvg, closeRenderer, chromiumPath, plotlyBundlePath, CHROMIUM_ARGS, type RenderOptions } from "./render";

@@ -1,4 +1,4 @@
-import { randomBytes } from "crypto";
+import { createHash } from "crypto";
 import type { Figure } from "../plots/types";
 import { displayBundle, type MimeBundle } from "./display";
 import { renderSvg } from "./render";
@@ -28,9 +28,34 @@ export function scriptJson(x: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+let shown = 0;
+
+/**
+ * A stable id for the next figure of this process: a hash of the figure and of how many figures
+ * came before it, so re-running a notebook gives byte-identical outputs (clean diffs) while two
+ * figures on one page never share an id.
+ */
+function nextFigureKey(fig: Figure): string {
+  return createHash("sha256")
+    .update(`${++shown}\n${JSON.stringify(fig)}`)
+    .digest("hex")
+    .slice(0, 12);
+}
+
+/**
+ * Plotly names the SVG's clip paths and defs after a random per-plot uid (`clip3b879bxy`,
+ * `defs-3b879b`, …): replace it with `uid` so the image is deterministic too.
+ */
+export function stabiliseSvgIds(svg: string, uid: string): string {
+  const m = /id="defs-([0-9a-z]+)"/.exec(svg);
+  if (!m) return svg;
+  const re = new RegExp(`(clip|defs-|topdefs-|legend)${m[1]}`, "g");
+  return svg.replace(re, (_all, prefix: string) => `${prefix}${uid}`);
+}
+
 /** The text/html part: a div, and a script that draws into it if plotly.js is on the page. */
-export function figureHtml(fig: Figure, opts: { height: number; width?: number; fallbackSvg?: string }): string {
-  const id = `mantile-plot-${randomBytes(6).toString("hex")}`;
+export function figureHtml(fig: Figure, opts: { height: number; width?: number; fallbackSvg?: string; key?: string }): string {
+  const id = `mantile-plot-${opts.key ?? nextFigureKey(fig)}`;
   const size = `width:${opts.width ? `${opts.width}px` : "100%"};max-width:100%;height:${opts.height}px`;
   const inner = opts.fallbackSvg ? stripXmlProlog(opts.fallbackSvg) : "";
   const layout = { ...fig.layout, height: opts.height, ...(opts.width ? { width: opts.width } : { autosize: true }) };
@@ -66,10 +91,21 @@ export function figureText(fig: Figure): string {
 export async function figureBundle(fig: Figure, opts: ShowOptions = {}): Promise<MimeBundle> {
   const height = opts.height ?? (typeof fig.layout.height === "number" ? fig.layout.height : 460);
   const width = opts.width ?? (typeof fig.layout.width === "number" ? fig.layout.width : undefined);
-  const svg = opts.noImage ? undefined : await renderSvg(fig, { width: width ?? 760, height });
+  const key = nextFigureKey(fig);
+  let svg: string | undefined;
+  if (!opts.noImage) {
+    try {
+      // Fixed trace uids too (plotly draws random ones into class names otherwise).
+      const forImage: Figure = { data: fig.data.map((t, i) => ({ uid: `t${key.slice(0, 6)}${i}`, ...t })), layout: fig.layout };
+      svg = stabiliseSvgIds(await renderSvg(forImage, { width: width ?? 760, height }), `m${key.slice(0, 8)}`);
+    } catch (e) {
+      // Still show the plot where plotly.js is available (Jupyter's plotly renderer, reports).
+      process.stderr.write(`show(): no static image (${e instanceof Error ? e.message.split("\n")[0] : String(e)})\n`);
+    }
+  }
   const bundle: MimeBundle = {
     [PLOTLY_MIME]: { data: fig.data, layout: fig.layout },
-    "text/html": figureHtml(fig, { height, width, fallbackSvg: opts.htmlFallback === false ? undefined : svg }),
+    "text/html": figureHtml(fig, { height, width, key, fallbackSvg: opts.htmlFallback === false ? undefined : svg }),
     "text/plain": figureText(fig),
   };
   if (svg) bundle["image/svg+xml"] = svg;

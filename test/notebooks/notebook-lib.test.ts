@@ -197,3 +197,24 @@ describe("executed notebook tidying", () => {
     expect(b.indexOf("window.Plotly")).toBeLessThan(b.indexOf("<title>"));
   });
 });
+
+describe("stable output", () => {
+  it("replaces plotly's random SVG uid everywhere it names a clip path or defs", async () => {
+    const { stabiliseSvgIds } = await import("../../lib/notebook/show");
+    const svg =
+      '<svg><defs id="defs-3b879b"><clipPath id="clip3b879bxyplot"/></defs><g clip-path="url(#clip3b879bxyplot)"/>' +
+      '<g id="topdefs-3b879b"/><g clip-path="url(#legend3b879b)"/><rect fill="#3b879b"/></svg>';
+    expect(stabiliseSvgIds(svg, "mabc")).toBe(
+      '<svg><defs id="defs-mabc"><clipPath id="clipmabcxyplot"/></defs><g clip-path="url(#clipmabcxyplot)"/>' +
+        '<g id="topdefs-mabc"/><g clip-path="url(#legendmabc)"/><rect fill="#3b879b"/></svg>',
+    );
+  });
+
+  it("gives figures distinct ids within a process", async () => {
+    const a = (await figureBundle(fig, { noImage: true }))["text/html"] as string;
+    const b = (await figureBundle(fig, { noImage: true }))["text/html"] as string;
+    const id = (h: string) => /id="(mantile-plot-[0-9a-f]+)"/.exec(h)?.[1];
+    expect(id(a)).toBeDefined();
+    expect(id(a)).not.toBe(id(b));
+  });
+});

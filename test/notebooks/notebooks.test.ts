@@ -80,6 +80,10 @@ describe("notebooks", () => {
 
       // The committed notebook is untouched.
       expect(sha(committed)).toBe(before);
+      // Outputs are deterministic, so a difference means the committed outputs are stale.
+      if (sha(path.join(out, file)) !== before) {
+        process.stderr.write(`note: notebooks/${file} differs from a fresh run: \`npm run notebooks -- ${name}\` updates it\n`);
+      }
 
       // No error cell; every code cell executed and numbered.
       const nb = readNb(path.join(out, file));
