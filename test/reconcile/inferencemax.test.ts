@@ -1,0 +1,61 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { aggregateRuns, extractRuns, normaliseModel } from "../../lib/reconcile/inferencemax";
+import { compareRows, summariseMetric } from "../../lib/reconcile/compare";
+import { convertRow } from "../../lib/reconcile/convert";
+import { ConfigRow } from "../../lib/reconcile/standard";
+
+const RUN = [
+  { hw: "b200-trt", conc: 8, image: "trt", model: "/mnt/lustre01/models/gpt-oss-120b", infmax_model_prefix: "gptoss", framework: "trt", precision: "fp4", spec_decoding: "none", disagg: false, isl: 1024, osl: 1024, is_multinode: false, tp: 4, ep: 4, dp_attention: "true", tput_per_gpu: 1000, output_tput_per_gpu: 500, mean_ttft: 0.05, p99_ttft: 0.1, mean_tpot: 0.004, mean_e2el: 4, median_e2el: 4 },
+];
+
+describe("InferenceMAX extraction", () => {
+  it("normalises local model paths and writes one standard row per configuration and run", () => {
+    expect(normaliseModel("/mnt/lustre01/models/gpt-oss-120b", "gptoss")).toBe("openai/gpt-oss-120b");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imax-"));
+    fs.writeFileSync(path.join(dir, "run_1.json"), JSON.stringify(RUN));
+    fs.writeFileSync(path.join(dir, "run_2.json"), JSON.stringify([{ ...RUN[0], tput_per_gpu: 1100 }]));
+    const rows = extractRuns(dir);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ model: "openai/gpt-oss-120b", gpu_model: "b200-trt", tensor_parallel: "4", expert_parallel: "4", dp_attention: "true", run_id: "1" });
+    const agg = aggregateRuns(rows);
+    expect(agg).toHaveLength(1);
+    expect(Number(agg[0].throughput_tokens_per_sec_per_gpu)).toBe(1050);
+    // Spread = (max − min) / mean = 100 / 1050.
+    expect(Number(agg[0].throughput_spread_pct)).toBeCloseTo((100 * 100) / 1050, 6);
+  });
+
+  it("a malformed run file names the field", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imax-"));
+    fs.writeFileSync(path.join(dir, "run_1.json"), JSON.stringify([{ ...RUN[0], conc: "many" }]));
+    expect(() => extractRuns(dir)).toThrow(/0\.conc/);
+  });
+});
+
+describe("row conversion records its assumptions", () => {
+  it("DP-attention TRT row: attention dp over TP ranks, MoE tp × ep, TP GPUs counted", () => {
+    const row = ConfigRow.parse({ model: "openai/gpt-oss-120b", gpu_model: "b200-trt", framework: "trt", precision: "fp4", input_seq_len: "1024", output_seq_len: "1024", tensor_parallel: "4", expert_parallel: "4", dp_attention: "true", concurrency: "8", disagg: "false", spec_decoding: "none" });
+    const req = convertRow(row);
+    expect(req.engine.id).toBe("trtllm");
+    expect(req.aggregated!.plan.decode).toMatchObject({ attention: { tp: 1, dp: 4 }, moe: { tp: 1, ep: 4 } });
+    expect(req.gpusCounted).toBe(4);
+    expect(req.assumptions.map((a) => a.what)).toEqual(expect.arrayContaining(["precision fp4", "DP-attention", "GPUs counted", "workload"]));
+  });
+});
+
+describe("comparison", () => {
+  it("percentage error, MAPE and bias by hand", () => {
+    const rows = compareRows([
+      { throughput_tokens_per_sec_per_gpu: "100", predicted_throughput_per_gpu: "110" },
+      { throughput_tokens_per_sec_per_gpu: "200", predicted_throughput_per_gpu: "150" },
+    ]);
+    expect(rows[0].errors.throughput!.pct).toBeCloseTo(10, 10);
+    expect(rows[1].errors.throughput!.pct).toBeCloseTo(-25, 10);
+    const s = summariseMetric(rows, "throughput");
+    expect(s.mape).toBeCloseTo(17.5, 10); // (10 + 25) / 2
+    expect(s.bias).toBeCloseTo(-7.5, 10); // (10 − 25) / 2
+    expect(s.rmse).toBeCloseTo(Math.sqrt((10 * 10 + 50 * 50) / 2), 10);
+  });
+});
