@@ -5,6 +5,8 @@ import { InputError, parseOrThrow } from "../core/validate";
 import { decodeBatch } from "../cost/batch";
 import { ParallelPlan } from "../parallel/plan";
 import { simulate, type SimulationResult } from "../serving/simulate";
+import { steadyState, type SteadyState } from "../serving/steady-state";
+import { meanLength, type LengthDist } from "../serving/workload";
 import { buildStepModel } from "../step/estimate";
 import { defaultEfficiency, type Efficiency } from "../step/efficiency";
 import { calibrationFor, type Calibration } from "./calibration";
@@ -127,4 +129,30 @@ export function predictFile(input: string, output: string, opts: PredictFileOpti
   }
   fs.closeSync(fd);
   return { rows: rows.length, predicted: rows.length - done.length, errors, skipped: done.length };
+}
+
+/** Fast analytic mode for single-pool closed-loop rows (see lib/serving/steady-state.ts). */
+export function predictSteadyState(row: ConfigRow, opts: PredictOptions = {}): SteadyState {
+  const req = convertRow(row);
+  if (!req.aggregated) throw new InputError("the analytic steady state covers aggregated (single-pool) rows only");
+  const cal = opts.calibration === "none" ? undefined : opts.calibration === undefined || opts.calibration === "auto" ? calibrationFor(req.hardware.id, req.engine.id) : opts.calibration;
+  const applied = cal ? cal.apply(req) : { efficiency: defaultEfficiency(), request: req };
+  const r = applied.request;
+  const pool = r.aggregated!;
+  const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
+  const tables = opts.useKernelTables ?? true;
+  const windows = [...new Set(r.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const wl = r.workload as { input: LengthDist; output: LengthDist; concurrency: number };
+  const dp = plan.decode.attention.dp;
+  return steadyState({
+    concurrency: wl.concurrency,
+    meanInput: meanLength(wl.input),
+    meanOutput: meanLength(wl.output),
+    mixedModel: buildStepModel(r.model, r.hardware, plan, "prefill", pool.engine, applied.efficiency, tables),
+    decodeModel: buildStepModel(r.model, r.hardware, plan, "decode", pool.engine, applied.efficiency, tables),
+    tokenBudget: pool.engine.max_num_batched_tokens.value * dp,
+    frontDelay: pool.engine.request_overhead_ms.value / 1e3,
+    windows,
+    gpus: r.gpusCounted,
+  });
 }
