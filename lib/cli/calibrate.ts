@@ -5,6 +5,7 @@ import { InputError } from "../core/validate";
 import { calibrate } from "../reconcile/calibrate";
 import { PARAM_NAMES, type ParamName } from "../reconcile/calibration";
 import { INPUT_COLUMNS } from "../reconcile/standard";
+import { tableChoice } from "./tables";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 
 const SPEC: OptionSpec = {
@@ -14,9 +15,10 @@ const SPEC: OptionSpec = {
   params: { type: "string", help: `comma-separated parameters (≤ 6) from: ${PARAM_NAMES.join(", ")}` },
   folds: { type: "string", help: "k of k-fold cross-validation", default: "5" },
   "max-evals": { type: "string", help: "loss evaluations of the full fit", default: "120" },
-  "cv-evals": { type: "string", help: "loss evaluations of each cross-validation refit", default: "30" },
+  "cv-evals": { type: "string", help: "loss evaluations of each cross-validation refit (from the defaults)", default: "60" },
   limit: { type: "string", help: "use only the first N configurations (quick check)" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
+  "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
   "oof-out": { type: "string", help: "CSV of out-of-fold predictions per configuration (default beside --out)" },
   help: { type: "boolean", help: "show this help" },
 };
@@ -39,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     maxEvals: intFlag(f["max-evals"], "max-evals"),
     cvEvals: intFlag(f["cv-evals"], "cv-evals"),
     limit: f.limit ? intFlag(f.limit, "limit") : undefined,
-    useKernelTables: !f["no-tables"],
+    useKernelTables: tableChoice(f),
     onProgress: (stage, evals, loss) => {
       if (stage !== last || evals % 10 === 0) process.stderr.write(`calibrate ${stage}: evaluation ${evals}, loss ${loss.toFixed(5)}\n`);
       last = stage;

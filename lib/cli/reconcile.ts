@@ -7,6 +7,7 @@ import { compareRows, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText }
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../reconcile/inferencemax";
 import { loadCalibration } from "../reconcile/calibration";
 import { predictFile } from "../reconcile/predict";
+import { tableChoice } from "./tables";
 import { helpText, parseFlags, requireString, type OptionSpec } from "./args";
 import { progressBar } from "./progress";
 
@@ -46,6 +47,7 @@ const PREDICT: OptionSpec = {
   resume: { type: "boolean", help: "keep rows already in OUTPUT and predict the rest" },
   calibration: { type: "string", help: "auto (per hardware × engine profile in data/calibration), none, or a profile JSON path", default: "auto" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
+  "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
   seed: { type: "string", help: "random seed of request lengths", default: "1" },
   help: { type: "boolean", help: "show this help" },
 };
@@ -61,7 +63,7 @@ export async function predict(argv: string[]): Promise<number> {
   const c = String(f.calibration);
   const calibration = c === "auto" || c === "none" ? c : loadCalibration(c);
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  const r = predictFile(input, output, { resume: Boolean(f.resume), calibration, useKernelTables: !f["no-tables"], seed: Number(f.seed), onProgress: progressBar("predict") });
+  const r = predictFile(input, output, { resume: Boolean(f.resume), calibration, useKernelTables: tableChoice(f), seed: Number(f.seed), onProgress: progressBar("predict") });
   process.stderr.write(`predicted ${r.predicted} rows (${r.skipped} kept from a previous run), ${r.errors} with errors → ${output}\n`);
   return 0;
 }

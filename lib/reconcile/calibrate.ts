@@ -1,3 +1,4 @@
+import type { KernelTableChoice } from "../step/estimate";
 /** `mantile calibrate`: fit a profile for one hardware × engine (or all rows), with cross-validation. */
 import { readCsv } from "../core/csv";
 import { InputError, parseOrThrow } from "../core/validate";
@@ -18,7 +19,7 @@ export interface CalibrateOptions {
   folds?: number;
   maxEvals?: number;
   cvEvals?: number;
-  useKernelTables?: boolean;
+  useKernelTables?: KernelTableChoice;
   /** Limit to the first N configurations (quick checks). */
   limit?: number;
   onProgress?: (stage: string, evals: number, loss: number) => void;
@@ -88,8 +89,8 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
   const full = fit(rows, { params, start, maxEvals: opts.maxEvals ?? 120, useKernelTables: tables, onEval: (e, l) => opts.onProgress?.("full fit", e, l) });
   const inSample = mapeOf(rows, rows.map((r) => predictWith(full.values, r, tables)));
 
-  // Held-out error: refit without each fold (warm start from the full fit), predict the fold.
-  const cvFit = (train: FitRow[], stage: string) => fit(train, { params, start: full.values, maxEvals: opts.cvEvals ?? 30, useKernelTables: tables, onEval: (e, l) => opts.onProgress?.(stage, e, l) }).values;
+  // Held-out error: refit without each fold from the same defaults (never from the full fit, which saw the fold), predict the fold.
+  const cvFit = (train: FitRow[], stage: string) => fit(train, { params, start, maxEvals: opts.cvEvals ?? 60, useKernelTables: tables, onEval: (e, l) => opts.onProgress?.(stage, e, l) }).values;
   const k = Math.min(opts.folds ?? 5, rows.length);
   const outOfFold: Prediction[] = new Array(rows.length);
   const index = new Map(rows.map((r, i) => [r, i]));

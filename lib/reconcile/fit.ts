@@ -1,3 +1,4 @@
+import type { KernelTableChoice } from "../step/estimate";
 /**
  * Fitting calibration parameters: minimise the mean squared log error of throughput, TTFT, TPOT
  * and E2E over training configurations (Nelder–Mead inside the parameters' physical bounds),
@@ -32,7 +33,7 @@ function requestOf(c: ConfigRow): PredictionRequest {
   return r;
 }
 
-export function predictWith(values: Partial<Record<ParamName, number>>, row: FitRow, useKernelTables: boolean): Prediction {
+export function predictWith(values: Partial<Record<ParamName, number>>, row: FitRow, useKernelTables: KernelTableChoice): Prediction {
   const { efficiency, request: r } = applyParameters(values, requestOf(row.config), "calibration fit");
   const sim = simulate({ model: r.model, hardware: r.hardware, efficiency, workload: r.workload, aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, useKernelTables });
   const m = sim.metrics;
@@ -115,7 +116,7 @@ export interface FitOptions {
   params: ParamName[];
   start: Partial<Record<ParamName, number>>;
   maxEvals?: number;
-  useKernelTables?: boolean;
+  useKernelTables?: KernelTableChoice;
   onEval?: (evals: number, loss: number) => void;
 }
 

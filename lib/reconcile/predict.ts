@@ -1,3 +1,4 @@
+import type { KernelTableChoice } from "../step/estimate";
 /** Predict benchmark metrics for standard-CSV rows: convert → simulate → metrics, one row at a time. */
 import * as fs from "fs";
 import { csvLine, readCsv } from "../core/csv";
@@ -30,7 +31,7 @@ export interface RowPrediction {
 export interface PredictOptions {
   /** Calibration to apply: "auto" (profile for the row's hardware × engine, else the global one), "none", or a profile. */
   calibration?: "auto" | "none" | Calibration;
-  useKernelTables?: boolean;
+  useKernelTables?: KernelTableChoice;
   seed?: number;
   maxRun?: number;
 }

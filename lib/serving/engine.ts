@@ -14,6 +14,8 @@ export const EngineProfile = z
     version: z.string(),
     /** Kernel tables to use where the hardware has them (data/kernels/<chip>/<framework>). */
     kernel_framework: z.enum(["vllm", "trtllm", "sglang"]).nullable(),
+    /** Op families timed from the measured tables (the rest by the calibrated roofline), with the reason. */
+    kernel_table_ops: z.object({ ops: z.array(z.enum(["gemm", "attention", "moe", "comm"])), source: z.string() }).strict(),
     /** Token budget of one step (chunked prefill). */
     max_num_batched_tokens: Fact,
     max_num_seqs: Fact,

@@ -1,3 +1,4 @@
+import type { KernelTableChoice } from "../step/estimate";
 /**
  * Serving simulation: requests from a workload flow through engine replicas (aggregated, or
  * disaggregated prefill → KV transfer → decode pools); one event per engine step.
@@ -36,7 +37,7 @@ export interface SimulationRequest {
   /** Disaggregated serving: separate pools. */
   disaggregated?: { prefill: PoolSpec; decode: PoolSpec };
   seed?: number;
-  useKernelTables?: boolean;
+  useKernelTables?: KernelTableChoice;
   /** Steps advanced together at most (1 = strict step-by-step). */
   maxRun?: number;
   /** Count GPUs for per-GPU throughput (default: all GPUs of all pools). */

@@ -15,7 +15,10 @@ import { validatePlan, type Violation } from "../parallel/validate";
 import { parseOrThrow } from "../core/validate";
 import { getEngine, type EngineProfile } from "../serving/engine";
 import { defaultEfficiency, type Efficiency } from "./efficiency";
-import { kernelSourceFor } from "./kernel-source";
+import { kernelSourceFor, type TableOp } from "./kernel-source";
+
+/** true: the engine profile's table ops; false: roofline only; a list: exactly those op families from tables. */
+export type KernelTableChoice = boolean | TableOp[];
 import type { Bound } from "./roofline";
 import { StepModel, type StepBreakdown } from "./step-model";
 
@@ -29,8 +32,8 @@ export interface EstimateRequest {
   seqLen: number;
   engine?: string | EngineProfile;
   efficiency?: Efficiency;
-  /** Use measured kernel tables where present (default true). */
-  useKernelTables?: boolean;
+  /** Use measured kernel tables where present (default true = the engine profile's choice). */
+  useKernelTables?: KernelTableChoice;
 }
 
 export interface LayerTypeRow {
@@ -79,9 +82,9 @@ export function buildStepModel(
   phase: "prefill" | "decode",
   engine: EngineProfile,
   eff: Efficiency,
-  useKernelTables = true,
+  useKernelTables: KernelTableChoice = true,
 ): StepModel {
-  const tables = useKernelTables ? kernelSourceFor(hw, engine) : undefined;
+  const tables = useKernelTables === false ? undefined : kernelSourceFor(hw, engine, useKernelTables === true ? undefined : useKernelTables);
   return new StepModel(ir, hw, plan, plan[phase], eff, {
     cudaGraphs: phase === "decode" && engine.cuda_graphs_decode,
     tables,

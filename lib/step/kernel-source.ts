@@ -18,8 +18,7 @@ const KV_DTYPE: Partial<Record<Dtype, string>> = { bf16: "bf16", fp16: "bf16", f
 /** MoE routing assumed when reading the MoE tables (see lib/kernels MoeQuery.distribution). */
 export const MOE_TABLE_DISTRIBUTION = "power_law_1.01";
 
-/** Which op families take measured tables (env MANTILE_TABLE_OPS for experiments; default all). */
-const TABLE_OPS = new Set((process.env.MANTILE_TABLE_OPS ?? "gemm,attention,moe,comm").split(","));
+export type TableOp = "gemm" | "attention" | "moe" | "comm";
 
 /**
  * Lengths are rounded to 1/256 of an octave before lookup so repeated steps hit the table's memo:
@@ -30,11 +29,11 @@ function bucket(x: number): number {
   return Math.round(Math.pow(2, Math.round(Math.log2(x) * 256) / 256));
 }
 
-function lookupOp(t: KernelTables, op: Op): KernelLookup | undefined {
-  if (op.gemm && !TABLE_OPS.has("gemm")) return undefined;
-  if (op.attention && !TABLE_OPS.has("attention")) return undefined;
-  if (op.moe && !TABLE_OPS.has("moe")) return undefined;
-  if (op.comm && !TABLE_OPS.has("comm")) return undefined;
+function lookupOp(t: KernelTables, op: Op, use: Set<TableOp>): KernelLookup | undefined {
+  if (op.gemm && !use.has("gemm")) return undefined;
+  if (op.attention && !use.has("attention")) return undefined;
+  if (op.moe && !use.has("moe")) return undefined;
+  if (op.comm && !use.has("comm")) return undefined;
   if (op.gemm) {
     const d = GEMM_DTYPE[op.gemm.weightDtype];
     return d ? t.gemm(Math.max(1, Math.ceil(op.gemm.m)), op.gemm.n, op.gemm.k, d) : undefined;
@@ -65,20 +64,23 @@ function lookupOp(t: KernelTables, op: Op): KernelLookup | undefined {
 
 const sources = new Map<string, KernelSource | undefined>();
 
-export function kernelSourceFor(hw: HardwareProfile, engine: EngineProfile): KernelSource | undefined {
+/** Tables for this hardware × engine, restricted to `ops` (default: the engine profile's kernel_table_ops). */
+export function kernelSourceFor(hw: HardwareProfile, engine: EngineProfile, ops?: TableOp[]): KernelSource | undefined {
   if (!hw.kernel_tables || !engine.kernel_framework) return undefined;
-  const key = `${hw.kernel_tables}|${engine.kernel_framework}`;
+  const use = new Set<TableOp>(ops ?? engine.kernel_table_ops.ops);
+  if (use.size === 0) return undefined;
+  const key = `${hw.kernel_tables}|${engine.kernel_framework}|${[...use].sort().join(",")}`;
   if (sources.has(key)) return sources.get(key);
   const tables = loadKernelTables(hw.kernel_tables, engine.kernel_framework);
   // Attention lookups repeat with bucketed lengths every step: memoise them here by shape.
   const memo = new Map<string, { seconds: number; source: string; extrapolated: boolean } | undefined>();
   const src: KernelSource | undefined = tables && {
-    name: `measured kernel tables data/kernels/${tables.system}/${tables.framework} (aiconfigurator, Apache-2.0), roofline where not covered`,
+    name: `measured kernel tables data/kernels/${tables.system}/${tables.framework} for ${[...use].join(", ")} (aiconfigurator, Apache-2.0); roofline for the rest and where not covered`,
     time(op: Op) {
       const a = op.attention;
       const key = a ? `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${bucket(a.kvRead / Math.max(a.seqs, 1e-9))}|${bucket(a.tokens / Math.max(a.seqs, 1e-9))}|${op.flops > 0}` : "";
       if (a && memo.has(key)) return memo.get(key);
-      const r = lookupOp(tables, op);
+      const r = lookupOp(tables, op, use);
       const out = !r || !(r.latencyMs > 0) ? undefined : { seconds: r.latencyMs / 1e3, source: r.source, extrapolated: r.extrapolated };
       if (a) memo.set(key, out);
       return out;
