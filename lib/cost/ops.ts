@@ -112,23 +112,27 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   const kvRead = work.kvRead / dp;
   const kvB = bytesPerElement(plan.kvCache);
   const ops: Op[] = [];
+  const wantProj = part !== "core";
+  const wantCore = part !== "projections";
   let kvPerTok: number;
   let coreFlopsPerPair: number;
   if (a.mla) {
     const m = a.mla;
     const qk = m.nopeHeadDim + m.ropeHeadDim;
-    if (m.qLoraRank) {
-      ops.push(gemm(g.type, L, "q_a_proj", T, m.qLoraRank, H, wd, act));
-      ops.push(gemm(g.type, L, "q_b_proj", T, headsG * qk, m.qLoraRank, wd, act));
-    } else ops.push(gemm(g.type, L, "q_proj", T, headsG * qk, H, wd, act));
-    ops.push(gemm(g.type, L, "kv_a_proj", T, m.kvLoraRank + m.ropeHeadDim, H, wd, act));
-    ops.push(gemm(g.type, L, "kv_b_proj", T, headsG * (m.nopeHeadDim + a.vHeadDim), m.kvLoraRank, wd, act));
+    if (wantProj) {
+      if (m.qLoraRank) {
+        ops.push(gemm(g.type, L, "q_a_proj", T, m.qLoraRank, H, wd, act));
+        ops.push(gemm(g.type, L, "q_b_proj", T, headsG * qk, m.qLoraRank, wd, act));
+      } else ops.push(gemm(g.type, L, "q_proj", T, headsG * qk, H, wd, act));
+      ops.push(gemm(g.type, L, "kv_a_proj", T, m.kvLoraRank + m.ropeHeadDim, H, wd, act));
+      ops.push(gemm(g.type, L, "kv_b_proj", T, headsG * (m.nopeHeadDim + a.vHeadDim), m.kvLoraRank, wd, act));
+    }
     kvPerTok = kvElementsPerToken(a);
     // Absorbed MLA: scores over the latent (kv_lora + rope) and values from the latent (kv_lora).
     coreFlopsPerPair = 2 * headsG * (m.kvLoraRank + m.ropeHeadDim + m.kvLoraRank);
   } else {
     const n = (headsG + 2 * kvHeadsG) * a.headDim;
-    ops.push(gemm(g.type, L, "qkv_proj", T, n, H, wd, act, a.qkvBias ? n : 0));
+    if (wantProj) ops.push(gemm(g.type, L, "qkv_proj", T, n, H, wd, act, a.qkvBias ? n : 0));
     kvPerTok = kvHeadsG * (a.headDim + a.vHeadDim);
     coreFlopsPerPair = 2 * headsG * (a.headDim + a.vHeadDim);
   }
@@ -145,14 +149,13 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   });
   const pSeqs = s.prefillSeqs / dp;
   const pTok = s.prefillTokens / dp;
-  if (pSeqs > 0) ops.push(core("prefill", pSeqs, pTok, work.prefillPairs / dp, work.prefillKvRead / dp));
   const dSeqs = (s.seqs - s.prefillSeqs) / dp;
-  if (dSeqs > 0) ops.push(core("decode", dSeqs, T - pTok, pairs - work.prefillPairs / dp, kvRead - work.prefillKvRead / dp));
+  if (wantCore && pSeqs > 0) ops.push(core("prefill", pSeqs, pTok, work.prefillPairs / dp, work.prefillKvRead / dp));
+  if (wantCore && dSeqs > 0) ops.push(core("decode", dSeqs, T - pTok, pairs - work.prefillPairs / dp, kvRead - work.prefillKvRead / dp));
+  if (!wantProj) return ops;
   ops.push(gemm(g.type, L, "o_proj", T, H, headsG * a.vHeadDim, wd, act, a.qkvBias ? H : 0));
   if (tp > 1) ops.push(collective(g.type, L, phase.sp ? "reduce_scatter" : "all_reduce", T * H * act, tp, "attention output all-reduce"));
   if (tp > 1 && phase.sp) ops.push(collective(g.type, L, "all_gather", T * H * act, tp, "sequence-parallel all-gather"));
-  if (part === "core") return ops.filter((o) => o.kind === "attention");
-  if (part === "projections") return ops.filter((o) => o.kind !== "attention");
   return ops;
 }
 

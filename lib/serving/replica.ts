@@ -303,8 +303,8 @@ export class Replica {
         }
       }
     }
-    const leaving = new Set<Request>([...out.finished, ...out.prefilled]);
-    if (leaving.size) {
+    if (out.finished.length || out.prefilled.length) {
+      const leaving = new Set<Request>([...out.finished, ...out.prefilled]);
       for (const r of leaving) {
         this.kvUsed -= r.kv;
         r.kv = 0;
