@@ -32,7 +32,13 @@ export function getHardware(nameOrPath: string): HardwareProfile {
   }
   const key = normalise(nameOrPath);
   const all = listHardware();
-  const hit = all.find((p) => p.id === key || p.aliases.some((a) => normalise(a) === key));
+  const find = (k: string) => all.find((p) => p.id === k || p.aliases.some((a) => normalise(a) === k));
+  let hit = find(key);
+  // Benchmark runners suffix the chip with the engine or node (b200-trt, mi355x-amd_0, h200-nb): drop suffixes.
+  for (let k = key; !hit && k.includes("-"); ) {
+    k = k.slice(0, k.lastIndexOf("-"));
+    hit = find(k);
+  }
   if (!hit) {
     throw new InputError(
       `unknown hardware "${nameOrPath}": use one of ${all.map((p) => p.id).join(", ")} ` +

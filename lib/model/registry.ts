@@ -24,6 +24,8 @@ const ALIASES: Record<string, string> = {
   "meta-llama/llama-3.1-70b-instruct": "meta-llama_Llama-3.1-70B",
   "meta-llama/llama-3.1-405b": "meta-llama_Llama-3.1-405B",
   "meta-llama/llama-3.1-405b-instruct": "meta-llama_Llama-3.1-405B",
+  // Llama 3.3 70B has the Llama 3.1 70B architecture (same config apart from tokens and rope details).
+  "meta-llama/llama-3.3-70b-instruct": "meta-llama_Llama-3.1-70B",
   "deepseek-ai/deepseek-r1": "deepseek-ai_DeepSeek-R1",
   "deepseek-ai/deepseek-r1-0528": "deepseek-ai_DeepSeek-R1",
   "deepseek-ai/deepseek-v3": "deepseek-ai_DeepSeek-V3",
@@ -35,6 +37,24 @@ const ALIASES: Record<string, string> = {
   "mistralai/mixtral-8x7b-instruct-v0.1": "mistralai_Mixtral-8x7B-v0.1",
 };
 
+/**
+ * Architecture families recognised inside other spellings of a checkpoint name (quantised re-uploads such
+ * as nvidia/DeepSeek-R1-0528-FP4, instruct/dated variants, local paths). Same architecture, same config;
+ * the weight format comes from the benchmark's precision column, not from the name.
+ */
+const FAMILY_PATTERNS: [RegExp, string][] = [
+  [/gpt-oss-120b/, "openai/gpt-oss-120b"],
+  [/gpt-oss-20b/, "openai/gpt-oss-20b"],
+  [/deepseek-r1/, "deepseek-ai/deepseek-r1"],
+  [/deepseek-v3/, "deepseek-ai/deepseek-v3"],
+  [/llama-3\.[13]-70b/, "meta-llama/llama-3.1-70b"],
+  [/llama-3\.1-405b/, "meta-llama/llama-3.1-405b"],
+  [/llama-3\.1-8b/, "meta-llama/llama-3.1-8b"],
+  [/qwen3-235b-a22b/, "qwen/qwen3-235b-a22b"],
+  [/qwen3-30b-a3b/, "qwen/qwen3-30b-a3b"],
+  [/mixtral-8x7b/, "mistralai/mixtral-8x7b-v0.1"],
+];
+
 /** Normalise a model name from benchmark data: local paths like /mnt/.../gpt-oss-120b keep their last part. */
 export function canonicalModelId(name: string): string {
   const n = name.trim();
@@ -42,6 +62,7 @@ export function canonicalModelId(name: string): string {
   if (ALIASES[key]) return key;
   const base = key.split("/").pop() ?? key;
   for (const k of Object.keys(ALIASES)) if (k.split("/").pop() === base) return k;
+  for (const [re, id] of FAMILY_PATTERNS) if (re.test(base)) return id;
   return key;
 }
 

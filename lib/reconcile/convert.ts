@@ -38,8 +38,20 @@ export interface PredictionRequest {
 /** Benchmark framework names → engine profiles. */
 const FRAMEWORK_ENGINE: Record<string, string> = { vllm: "vllm", trt: "trtllm", trtllm: "trtllm", "tensorrt-llm": "trtllm", sglang: "sglang", atom: "atom", "dynamo-trt": "dynamo-trt", "dynamo-trtllm": "dynamo-trt", "dynamo-sglang": "sglang", "dynamo-vllm": "vllm" };
 
+/** Exact names first, then the engine a composite name contains (e.g. "dynamo-sglang", "sglang-disagg"). */
+function engineFor(framework: string): string | undefined {
+  const f = framework.toLowerCase();
+  if (FRAMEWORK_ENGINE[f]) return FRAMEWORK_ENGINE[f];
+  if (f.includes("dynamo") && f.includes("trt")) return "dynamo-trt";
+  if (f.includes("sglang")) return "sglang";
+  if (f.includes("trt") || f.includes("tensorrt")) return "trtllm";
+  if (f.includes("vllm")) return "vllm";
+  if (f.includes("atom")) return "atom";
+  return undefined;
+}
+
 /** Weight dtypes a benchmark `precision` means for a model (checkpoint dtypes where the precision matches them). */
-function weightsFor(precision: string, ir: ModelIR, a: Assumption[]): Partial<Record<DtypeGroup, Dtype>> {
+function weightsFor(precision: string, ir: ModelIR, a: Assumption[], vendor: string): Partial<Record<DtypeGroup, Dtype>> {
   const p = precision.toLowerCase();
   const ck = ir.defaultDtypes;
   if (p === "" ) {
@@ -50,6 +62,10 @@ function weightsFor(precision: string, ir: ModelIR, a: Assumption[]): Partial<Re
     if (ck.experts === "mxfp4") {
       a.push({ what: "precision fp4", value: "MoE experts MXFP4 (checkpoint), attention/router/embedding BF16", why: "GPT-OSS is published with MXFP4 experts; the benchmark serves that checkpoint" });
       return {};
+    }
+    if (vendor === "AMD") {
+      a.push({ what: "precision fp4", value: "MXFP4 for linear weights (attention, FFN, experts), BF16 embedding/head", why: "AMD FP4 checkpoints (amd/*-MXFP4) use OCP MXFP4" });
+      return { attention: "mxfp4", ffn: "mxfp4", experts: "mxfp4" };
     }
     a.push({ what: "precision fp4", value: "NVFP4 for linear weights (attention, FFN, experts), BF16 embedding/head", why: "FP4 checkpoints of other models are NVFP4 (e.g. nvidia/*-FP4)" });
     return { attention: "nvfp4", ffn: "nvfp4", experts: "nvfp4" };
@@ -72,11 +88,12 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   const a: Assumption[] = [];
   const model = loadModel(row.model);
   const hardware = getHardware(row.gpu_model);
-  const engineId = FRAMEWORK_ENGINE[row.framework.toLowerCase()];
+  const engineId = engineFor(row.framework);
   if (!engineId) throw new InputError(`framework "${row.framework}" is not known: use one of ${Object.keys(FRAMEWORK_ENGINE).join(", ")}`);
   const engine = getEngine(engineId);
   a.push({ what: "engine", value: `${engine.name} profile (data/engines/${engine.id}.json)`, why: `framework "${row.framework}"` });
-  const weights = weightsFor(row.precision, model, a);
+  const weights = weightsFor(row.precision, model, a, hardware.vendor);
+  if (model.id !== row.model.toLowerCase()) a.push({ what: "model", value: `architecture of ${model.id}`, why: `"${row.model}" names a checkpoint of that architecture` });
   a.push({ what: "KV-cache dtype", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype; the benchmark does not state it" });
   a.push({ what: "workload", value: `closed loop: ${row.concurrency} clients, ${10 * row.concurrency} requests, lengths uniform in [⌊0.8·L⌋, L]`, why: "InferenceMAX client (benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10×CONC)" });
   if (row.spec_decoding && row.spec_decoding !== "none") {
