@@ -3,19 +3,12 @@
  * token budget, a KV pool with preemption by recompute, and the step time of the actual mixed batch.
  * Runs of steps whose batch cannot change (pure decode, nothing admissible) are advanced together,
  * with the step time integrated over the run (Simpson's rule; exact for time linear in context).
+ *
+ * Decoding sequences all advance one token per step, so their state is kept relative to a tick
+ * counter (tokens generated = generated at entry + ticks since entry) with running sums and a
+ * min-heap of finish ticks: a step costs O(log B), not O(B), in the batch size B.
  */
 import { causalPairs, windowKey, type AttentionWork, type BatchStats } from "../cost/batch";
-
-interface BaseStats {
-  decodes: number;
-  sumCtx: number;
-  short: number[];
-  prefill: Record<string, AttentionWork>;
-  tokens: number;
-  logitRows: number;
-  prefillTokens: number;
-  prefillSeqs: number;
-}
 import type { StepModel } from "../step/step-model";
 
 export interface Request {
@@ -74,20 +67,98 @@ export interface StepOutcome {
   finished: Request[];
 }
 
+/** Per decoding request bookkeeping relative to the replica's tick counter. */
+interface Slot {
+  r: Request;
+  index: number;
+  tick0: number;
+  gen0: number;
+  kv0: number;
+  admitted: number;
+  finishTick: number;
+}
+
+interface BaseStats {
+  decodes: number;
+  sumCtx: number;
+  short: number[];
+  prefill: Record<string, AttentionWork>;
+  tokens: number;
+  logitRows: number;
+  prefillTokens: number;
+  prefillSeqs: number;
+}
+
+/** Binary min-heap of slots by finish tick (stale entries skipped on read). */
+class FinishHeap {
+  private a: Slot[] = [];
+  push(s: Slot): void {
+    const a = this.a;
+    a.push(s);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p].finishTick <= a[i].finishTick) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  peek(live: (s: Slot) => boolean): Slot | undefined {
+    while (this.a.length && !live(this.a[0])) this.pop();
+    return this.a[0];
+  }
+  pop(): Slot | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l].finishTick < a[m].finishTick) m = l;
+        if (r < a.length && a[r].finishTick < a[m].finishTick) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 export class Replica {
   readonly waiting: Request[] = [];
   private waitHead = 0;
-  readonly running: Request[] = [];
-  kvUsed = 0;
+  /** Requests in prefill (admitted, prompt not complete), in admission order. */
+  private readonly prefilling: Request[] = [];
+  private readonly decoding: Slot[] = [];
+  private readonly slotOf = new Map<Request, Slot>();
+  private readonly heap = new FinishHeap();
+  /** Decoding slots whose context may still be below the largest sliding window. */
+  private short: Slot[] = [];
+  /** Requests whose KV arrived from a prefill pool, joining at the next step. */
+  private readonly joining: Request[] = [];
+  private ticks = 0;
+  private sumCtx = 0;
+  private decodeKv = 0;
+  private prefillKv = 0;
+  private admissions = 0;
+  private readonly maxWindow: number;
   busyUntil = 0;
   stepCount = 0;
   readonly records: StepRecord[] = [];
   /** Inter-token gaps: step seconds and the number of decode tokens that waited that long. */
   readonly itlSeconds: number[] = [];
   readonly itlWeights: number[] = [];
-  private pending: { end: number; k: number; decodes: Request[]; chunks: [Request, number][] } | null = null;
+  private pending: { end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
 
-  constructor(readonly cfg: ReplicaConfig) {}
+  constructor(readonly cfg: ReplicaConfig) {
+    const wins = cfg.windows.filter((w): w is number => !!w);
+    this.maxWindow = wins.length ? Math.max(...wins) : 0;
+  }
 
   enqueue(r: Request): void {
     this.waiting.push(r);
@@ -97,51 +168,97 @@ export class Replica {
     return this.waiting.length - this.waitHead;
   }
 
+  get running(): number {
+    return this.prefilling.length + this.decoding.length;
+  }
+
   get load(): number {
-    return this.running.length + this.queued;
+    return this.running + this.queued + this.joining.length;
   }
 
   get idle(): boolean {
     return this.pending === null;
   }
 
+  get kvUsed(): number {
+    return this.decodeKv + this.prefillKv;
+  }
+
   private kvNeed(extraTokens: number, extraSeqs: number): number {
-    return this.kvUsed + extraTokens + (this.running.length + extraSeqs) * this.cfg.windowTokensPerSeq;
+    return this.kvUsed + extraTokens + (this.running + extraSeqs) * this.cfg.windowTokensPerSeq;
+  }
+
+  private generatedOf(s: Slot): number {
+    return s.gen0 + (this.ticks - s.tick0);
+  }
+
+  /** Move a request whose prompt is in the cache into the decoding set. */
+  private startDecoding(r: Request): void {
+    const s: Slot = { r, index: this.decoding.length, tick0: this.ticks, gen0: r.generated, kv0: r.kv, admitted: this.admissions++, finishTick: this.ticks + (r.output - r.generated) };
+    this.decoding.push(s);
+    this.slotOf.set(r, s);
+    this.heap.push(s);
+    this.sumCtx += r.input + r.generated - 1;
+    this.decodeKv += r.kv;
+    if (r.input + r.generated - 1 < this.maxWindow) this.short.push(s);
+  }
+
+  /** Take a request out of the decoding set, writing its progress back. */
+  private stopDecoding(s: Slot): void {
+    const r = s.r;
+    r.generated = this.generatedOf(s);
+    r.kv = s.kv0 + (this.ticks - s.tick0);
+    this.sumCtx -= r.input + r.generated - 1;
+    this.decodeKv -= r.kv;
+    const last = this.decoding.pop()!;
+    if (last !== s) {
+      this.decoding[s.index] = last;
+      last.index = s.index;
+    }
+    this.slotOf.delete(r);
+  }
+
+  private requeueFront(r: Request): void {
+    if (this.waitHead > 0) this.waiting[--this.waitHead] = r;
+    else this.waiting.unshift(r);
   }
 
   /** Preempt the most recently admitted sequences until `needTokens` more fit (vLLM recompute policy). */
   private preemptFor(needTokens: number): void {
-    while (this.running.length > 1 && this.kvNeed(needTokens, 0) > this.cfg.kvCapacityTokens) {
-      const victim = this.running.pop()!;
-      this.kvUsed -= victim.kv;
+    while (this.running > 1 && this.kvNeed(needTokens, 0) > this.cfg.kvCapacityTokens) {
+      let victim: Request;
+      if (this.prefilling.length) {
+        victim = this.prefilling.pop()!;
+        this.prefillKv -= victim.kv;
+      } else {
+        let latest = this.decoding[0];
+        for (const s of this.decoding) if (s.admitted > latest.admitted) latest = s;
+        this.stopDecoding(latest);
+        victim = latest.r;
+      }
       victim.kv = 0;
       victim.preemptions++;
       // Recompute: the prompt becomes input + tokens generated so far.
       victim.promptTarget = victim.input + victim.generated;
       victim.prefilled = 0;
-      this.waitHead--;
-      if (this.waitHead < 0) {
-        this.waiting.unshift(victim);
-        this.waitHead = 0;
-      } else this.waiting[this.waitHead] = victim;
+      this.requeueFront(victim);
     }
   }
 
   /** Start a step at `now` if there is work; returns its end time or null when idle. */
   start(now: number, nextExternalEvent = Infinity): number | null {
     const cfg = this.cfg;
-    const decodes: Request[] = [];
-    const prefills: Request[] = [];
-    for (const r of this.running) (r.prefilled >= r.promptTarget ? decodes : prefills).push(r);
-    if (decodes.length && this.kvNeed(decodes.length, 0) > cfg.kvCapacityTokens) {
-      this.preemptFor(decodes.length);
-      return this.start(now, nextExternalEvent);
+    while (this.joining.length) this.startDecoding(this.joining.shift()!);
+    let nDec = this.decoding.length;
+    if (nDec && this.kvNeed(nDec, 0) > cfg.kvCapacityTokens) {
+      this.preemptFor(nDec);
+      nDec = this.decoding.length;
     }
-    let budget = cfg.tokenBudget - decodes.length;
-    let planned = decodes.length;
+    let budget = cfg.tokenBudget - nDec;
+    let planned = nDec;
     const chunks: [Request, number][] = [];
     // Continue partial prefills first, then admit waiting requests in arrival order.
-    for (const r of prefills) {
+    for (const r of this.prefilling) {
       if (budget <= 0) break;
       const n = Math.min(budget, r.promptTarget - r.prefilled);
       if (this.kvNeed(planned + n, 0) > cfg.kvCapacityTokens) break;
@@ -150,7 +267,7 @@ export class Replica {
       planned += n;
     }
     let admitted = 0;
-    while (budget > 0 && this.queued > 0 && this.running.length + admitted < cfg.maxSeqs) {
+    while (budget > 0 && this.queued > 0 && this.running + admitted < cfg.maxSeqs) {
       const r = this.waiting[this.waitHead];
       const n = Math.min(budget, r.promptTarget - r.prefilled);
       if (this.kvNeed(planned + n, admitted + 1) > cfg.kvCapacityTokens) break;
@@ -160,33 +277,31 @@ export class Replica {
       budget -= n;
       planned += n;
     }
-    // Newly admitted requests join the running list (partial prefills are already in it).
-    for (let i = chunks.length - admitted; i < chunks.length; i++) this.running.push(chunks[i][0]);
+    for (let i = chunks.length - admitted; i < chunks.length; i++) this.prefilling.push(chunks[i][0]);
     if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitHead);
       this.waitHead = 0;
     }
-    if (decodes.length === 0 && chunks.length === 0) return null;
+    if (nDec === 0 && chunks.length === 0) return null;
 
     // Steps this batch repeats unchanged: no prefill, and until the first sequence finishes or KV runs out.
     let k = 1;
     if (chunks.length === 0 && cfg.maxRun > 1) {
-      let minLeft = Infinity;
-      for (const r of decodes) minLeft = Math.min(minLeft, r.output - r.generated);
-      const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / decodes.length);
+      const first = this.heap.peek((s) => this.slotOf.get(s.r) === s);
+      const minLeft = first ? first.finishTick - this.ticks : 1;
+      const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / nDec);
       k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun));
     }
-    const base = this.baseStats(decodes, chunks);
-    const stats = this.statsAhead(base, 0);
+    const base = this.baseStats(chunks);
     const model = chunks.length ? cfg.mixedModel : cfg.decodeModel;
     let seconds: number;
-    const t0 = model.time(stats);
+    const t0 = model.time(this.statsAhead(base, 0));
     if (k === 1) seconds = t0;
     else {
       const tm = model.time(this.statsAhead(base, (k - 1) / 2));
       const t1 = model.time(this.statsAhead(base, k - 1));
       seconds = (k * (t0 + 4 * tm + t1)) / 6;
-      // Stop early at an external event (e.g. an open-loop arrival) so it is not delayed by the run.
+      // Stop early at an external event (e.g. an arrival) so it is not delayed by the run.
       if (now + seconds > nextExternalEvent) {
         const kk = Math.max(1, Math.floor((nextExternalEvent - now) / t0));
         if (kk < k) {
@@ -195,35 +310,32 @@ export class Replica {
         }
       }
     }
-    const prefillTokens = chunks.reduce((s, c) => s + c[1], 0);
-    this.records.push({ t: now, steps: k, seconds, running: this.running.length, decodes: decodes.length, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
-    if (decodes.length) {
+    const prefillTokens = planned - nDec;
+    this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
+    if (nDec) {
       this.itlSeconds.push(seconds / k);
-      this.itlWeights.push(decodes.length * k);
+      this.itlWeights.push(nDec * k);
     }
     this.stepCount += k;
-    this.pending = { end: now + seconds, k, decodes, chunks };
+    this.pending = { end: now + seconds, k, decodes: nDec, chunks };
     this.busyUntil = now + seconds;
     return now + seconds;
   }
 
   /**
-   * Sums over this step's sequences that costs depend on. Decode contexts are kept as Σ context plus
-   * the few contexts still below a sliding window, so a run of identical steps is re-evaluated in O(1).
+   * Sums over this step's sequences that costs depend on. Decode contexts are Σ context plus the few
+   * contexts still below a sliding window, so a run of identical steps is re-evaluated in O(1).
    */
-  private baseStats(decodes: Request[], chunks: [Request, number][]): BaseStats {
-    const wins = this.cfg.windows.filter((w): w is number => !!w);
-    const maxW = wins.length ? Math.max(...wins) : 0;
-    let sumCtx = 0;
+  private baseStats(chunks: [Request, number][]): BaseStats {
     const short: number[] = [];
-    for (const r of decodes) {
-      const ctx = r.input + r.generated - 1; // tokens cached before this step's token
-      sumCtx += ctx;
-      if (ctx < maxW) short.push(ctx);
+    if (this.short.length) {
+      // Rare: sequences whose context is still shorter than the window (prompts shorter than it).
+      this.short = this.short.filter((s) => this.slotOf.get(s.r) === s && s.r.input + this.generatedOf(s) - 1 < this.maxWindow);
+      for (const s of this.short) short.push(s.r.input + this.generatedOf(s) - 1);
     }
     const prefill: Record<string, AttentionWork> = {};
-    let tokens = decodes.length;
-    let logitRows = decodes.length;
+    let tokens = this.decoding.length;
+    let logitRows = this.decoding.length;
     let prefillTokens = 0;
     for (const w of this.cfg.windows) prefill[windowKey(w)] = { pairs: 0, kvRead: 0, prefillPairs: 0, prefillKvRead: 0 };
     for (const [r, n] of chunks) {
@@ -232,13 +344,11 @@ export class Replica {
       if (r.prefilled + n >= r.promptTarget) logitRows++;
       for (const w of this.cfg.windows) {
         const a = prefill[windowKey(w)];
-        const pairs = causalPairs(r.prefilled, n, w);
-        const seen = w ? Math.min(r.prefilled, w) : r.prefilled;
-        a.pairs += pairs;
-        a.kvRead += seen;
+        a.pairs += causalPairs(r.prefilled, n, w);
+        a.kvRead += w ? Math.min(r.prefilled, w) : r.prefilled;
       }
     }
-    return { decodes: decodes.length, sumCtx, short, prefill, tokens, logitRows, prefillTokens, prefillSeqs: chunks.length };
+    return { decodes: this.decoding.length, sumCtx: this.sumCtx, short, prefill, tokens, logitRows, prefillTokens, prefillSeqs: chunks.length };
   }
 
   private statsAhead(b: BaseStats, ahead: number): BatchStats {
@@ -272,59 +382,59 @@ export class Replica {
     this.pending = null;
     const out: StepOutcome = { firstTokens: [], prefilled: [], finished: [] };
     const t = p.end;
-    for (const r of p.decodes) {
-      r.generated += p.k;
-      r.kv += p.k;
-      this.kvUsed += p.k;
-      if (r.generated >= r.output) {
-        r.finish = t;
-        out.finished.push(r);
-      }
+    // Every decoding sequence produced k tokens (and wrote k KV entries).
+    this.ticks += p.k;
+    this.sumCtx += p.k * p.decodes;
+    this.decodeKv += p.k * p.decodes;
+    for (;;) {
+      const s = this.heap.peek((x) => this.slotOf.get(x.r) === x);
+      if (!s || s.finishTick > this.ticks) break;
+      this.heap.pop();
+      this.stopDecoding(s);
+      s.r.finish = t;
+      out.finished.push(s.r);
     }
     for (const [r, n] of p.chunks) {
       r.prefilled += n;
       r.kv += n;
-      this.kvUsed += n;
-      if (r.prefilled >= r.promptTarget) {
-        const firstTime = r.firstToken < 0;
-        if (this.cfg.role === "prefill") {
-          r.firstToken = t;
-          out.prefilled.push(r);
-          continue;
-        }
-        if (firstTime) {
-          r.firstToken = t;
-          r.generated = 1; // its KV is written by the next decode step
-          out.firstTokens.push(r);
-          if (r.generated >= r.output) {
-            r.finish = t;
-            out.finished.push(r);
-          }
-        }
-      }
-    }
-    if (out.finished.length || out.prefilled.length) {
-      const leaving = new Set<Request>([...out.finished, ...out.prefilled]);
-      for (const r of leaving) {
-        this.kvUsed -= r.kv;
+      this.prefillKv += n;
+      if (r.prefilled < r.promptTarget) continue;
+      this.prefilling.splice(this.prefilling.indexOf(r), 1);
+      this.prefillKv -= r.kv;
+      if (this.cfg.role === "prefill") {
+        r.firstToken = t;
+        out.prefilled.push(r);
         r.kv = 0;
+        continue;
       }
-      const keep = this.running.filter((r) => !leaving.has(r));
-      this.running.length = 0;
-      this.running.push(...keep);
+      if (r.firstToken < 0) {
+        r.firstToken = t;
+        r.generated = 1; // its KV is written by the next decode step
+        out.firstTokens.push(r);
+      }
+      if (r.generated >= r.output) {
+        r.finish = t;
+        r.kv = 0;
+        out.finished.push(r);
+      } else this.startDecoding(r);
+    }
+    if (this.decoding.length === 0 && this.prefilling.length === 0) {
+      this.decodeKv = 0;
+      this.prefillKv = 0;
+      this.sumCtx = 0;
     }
     return out;
   }
 
-  /** Accept a request whose KV arrived from a prefill replica (disaggregated decode). */
+  /** Accept a request whose KV arrived from a prefill replica (disaggregated decode); it joins at the next step. */
   admitPrefilled(r: Request): boolean {
-    if (this.running.length >= this.cfg.maxSeqs) return false;
-    if (this.kvNeed(r.input, 1) > this.cfg.kvCapacityTokens) return false;
+    if (this.running + this.joining.length >= this.cfg.maxSeqs) return false;
+    const joiningKv = this.joining.reduce((s, x) => s + x.promptTarget, 0);
+    if (this.kvNeed(joiningKv + r.input, this.joining.length + 1) > this.cfg.kvCapacityTokens) return false;
     r.prefilled = r.promptTarget;
     if (r.generated < 1) r.generated = 1;
     r.kv = r.promptTarget;
-    this.kvUsed += r.kv;
-    this.running.push(r);
+    this.joining.push(r);
     return true;
   }
 }

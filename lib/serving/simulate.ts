@@ -101,8 +101,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
   const rng = new Rng(req.seed ?? 1);
   const windows = [...new Set(req.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
-  const multi = (req.aggregated?.workers ?? 2) > 1 || !!req.disaggregated;
-  const maxRun = req.maxRun ?? (multi || wl.kind !== "closed" ? 8 : 1 << 20);
+  // Runs of identical steps stop at any event that could change the batch (see Replica.start).
+  const maxRun = req.maxRun ?? 1 << 20;
 
   const front: Replica[] = [];
   const back: Replica[] = [];
@@ -176,8 +176,15 @@ export function simulate(req: SimulationRequest): SimulationResult {
   while (finished < total) {
     if (++events > guard) throw new Error("simulation did not converge (event guard reached)");
     // Start every idle replica that has work.
+    // A replica's run of identical steps must end by the next event anywhere: an arrival, a hand-off, or
+    // another replica's step end (which can finish a closed-loop request or hand over a prompt).
     const ext = nextExternal();
-    for (const rep of all) if (rep.idle) rep.start(Math.max(now, rep.busyUntil), ext);
+    for (const rep of all) {
+      if (!rep.idle) continue;
+      let cut = ext;
+      for (const o of all) if (o !== rep && !o.idle && o.busyUntil < cut) cut = o.busyUntil;
+      rep.start(Math.max(now, rep.busyUntil), cut);
+    }
     // Next event: a step end, a planned arrival or a KV hand-off.
     let tStep = Infinity;
     let who: Replica | undefined;
