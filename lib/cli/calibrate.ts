@@ -16,6 +16,7 @@ const SPEC: OptionSpec = {
   folds: { type: "string", help: "k of k-fold cross-validation", default: "5" },
   "max-evals": { type: "string", help: "loss evaluations of the full fit", default: "120" },
   "cv-evals": { type: "string", help: "loss evaluations of each cross-validation refit (from the defaults)", default: "60" },
+  cv: { type: "string", help: "held-out checks: kfold, or all (k-fold + ISL/OSL and concurrency splits)", default: "all" },
   limit: { type: "string", help: "use only the first N configurations (quick check)" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
   "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     maxEvals: intFlag(f["max-evals"], "max-evals"),
     cvEvals: intFlag(f["cv-evals"], "cv-evals"),
     limit: f.limit ? intFlag(f.limit, "limit") : undefined,
+    cv: f.cv === "kfold" ? "kfold" : f.cv === "all" ? "all" : (() => { throw new InputError(`--cv must be kfold or all (got "${String(f.cv)}")`); })(),
     useKernelTables: tableChoice(f),
     onProgress: (stage, evals, loss) => {
       if (stage !== last || evals % 10 === 0) process.stderr.write(`calibrate ${stage}: evaluation ${evals}, loss ${loss.toFixed(5)}\n`);

@@ -22,6 +22,8 @@ export interface CalibrateOptions {
   useKernelTables?: KernelTableChoice;
   /** Limit to the first N configurations (quick checks). */
   limit?: number;
+  /** Which held-out checks to run: k-fold only, or k-fold plus the ISL/OSL and concurrency splits. */
+  cv?: "kfold" | "all";
   onProgress?: (stage: string, evals: number, loss: number) => void;
 }
 
@@ -102,7 +104,7 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
   const cross: Record<string, Record<string, number>> = {};
   const put = (name: string, m: Record<FitMetric, number>, n: number) => (cross[name] = { ...Object.fromEntries(FIT_METRICS.map((x) => [`${x}_mape`, round(m[x])])), rows: n });
   put(`${k}-fold`, mapeOf(rows, outOfFold), rows.length);
-  for (const label of ["isl/osl", "concurrency"]) {
+  for (const label of opts.cv === "kfold" ? [] : ["isl/osl", "concurrency"]) {
     const groups = [...new Set(rows.map((r) => r.labels[label]))];
     if (groups.length < 2) continue;
     for (const g of groups) {
