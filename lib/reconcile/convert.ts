@@ -10,6 +10,7 @@ import type { DtypeGroup, ModelIR } from "../model/ir";
 import { simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { getEngine, type EngineProfile } from "../serving/engine";
 import { benchmarkClosedLoop, type WorkloadInput } from "../serving/workload";
+import { speculativeFor, type Speculative } from "../serving/speculative";
 import type { ConfigRow } from "./standard";
 
 export interface Assumption {
@@ -32,6 +33,7 @@ export interface PredictionRequest {
   aggregated?: PoolRequest;
   disaggregated?: { prefill: PoolRequest; decode: PoolRequest };
   gpusCounted: number;
+  speculative?: Speculative;
   assumptions: Assumption[];
 }
 
@@ -96,8 +98,10 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   if (model.id !== row.model.toLowerCase()) a.push({ what: "model", value: `architecture of ${model.id}`, why: `"${row.model}" names a checkpoint of that architecture` });
   a.push({ what: "KV-cache dtype", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype; the benchmark does not state it" });
   a.push({ what: "workload", value: `closed loop: ${row.concurrency} clients, ${10 * row.concurrency} requests, lengths uniform in [⌊0.8·L⌋, L]`, why: "InferenceMAX client (benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10×CONC)" });
-  if (row.spec_decoding && row.spec_decoding !== "none") {
-    a.push({ what: "speculative decoding", value: "not modelled (no speed-up predicted)", why: `row has spec_decoding=${row.spec_decoding}` });
+  let speculative: Speculative | undefined;
+  if (row.spec_decoding && row.spec_decoding.toLowerCase() !== "none") {
+    speculative = speculativeFor(row.spec_decoding);
+    a.push({ what: "speculative decoding", value: `${speculative.draftTokens} draft tokens, acceptance ${speculative.acceptance} → ${speculative.tokensPerStep.toFixed(2)} tokens per step`, why: speculative.source });
   }
   const workload = benchmarkClosedLoop(row.concurrency, row.input_seq_len, row.output_seq_len);
   if (row.disagg) {
@@ -113,7 +117,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     a.push({ what: "GPUs counted", value: String(gpus), why: "prefill + decode GPUs, as the benchmark divides throughput" });
     a.push({ what: "KV hand-off", value: "prompt KV moves prefill → decode over the scale-up fabric after prefill; first token comes from the prefill worker", why: "disaggregated serving (Dynamo)" });
     if (row.prefill_dp_attention || row.decode_dp_attention) a.push({ what: "DP-attention", value: "attention data-parallel across the worker's TP ranks; MoE tokens all-gathered / reduce-scattered", why: "dp_attention true" });
-    return { model, hardware, engine, workload, disaggregated: { prefill, decode }, gpusCounted: gpus, assumptions: a };
+    return { model, hardware, engine, workload, disaggregated: { prefill, decode }, gpusCounted: gpus, speculative, assumptions: a };
   }
   const tp = row.tensor_parallel;
   if (tp === undefined) throw new InputError("tensor_parallel is required for a single-node (disagg=false) row");
@@ -124,6 +128,6 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   return {
     model, hardware, engine, workload,
     aggregated: { plan: simplePlan({ tp, ep, dpAttention: row.dp_attention, weights }), workers: 1, engine },
-    gpusCounted: tp, assumptions: a,
+    gpusCounted: tp, speculative, assumptions: a,
   };
 }

@@ -35,7 +35,7 @@ function requestOf(c: ConfigRow): PredictionRequest {
 
 export function predictWith(values: Partial<Record<ParamName, number>>, row: FitRow, useKernelTables: KernelTableChoice): Prediction {
   const { efficiency, request: r } = applyParameters(values, requestOf(row.config), "calibration fit");
-  const sim = simulate({ model: r.model, hardware: r.hardware, efficiency, workload: r.workload, aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, useKernelTables });
+  const sim = simulate({ model: r.model, hardware: r.hardware, efficiency, workload: r.workload, aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, speculative: r.speculative, useKernelTables });
   const m = sim.metrics;
   return { throughput: m.throughputPerGpu, ttft: m.ttft.mean, tpot: m.tpot.mean, e2e: m.e2e.mean };
 }

@@ -44,7 +44,7 @@ export function predictConfig(row: ConfigRow, opts: PredictOptions = {}): RowPre
   const eff: Efficiency = applied.efficiency ?? defaultEfficiency();
   const sim = simulate({
     model: r.model, hardware: r.hardware, efficiency: eff, workload: r.workload,
-    aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted,
+    aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, speculative: r.speculative,
     seed: opts.seed ?? 1, useKernelTables: opts.useKernelTables ?? true, maxRun: opts.maxRun,
   });
   const m = sim.metrics;

@@ -47,6 +47,11 @@ export interface ReplicaConfig {
   windows: (number | null)[];
   /** Upper bound on steps advanced together (1 = strictly step by step). */
   maxRun: number;
+  /**
+   * Speculative decoding: each decode step verifies `draftTokens` proposals per sequence and yields
+   * `tokensPerStep` tokens on average; drafting costs `draftFraction` of a plain decode pass.
+   */
+  speculative?: { draftTokens: number; tokensPerStep: number; draftFraction: number };
 }
 
 export interface StepRecord {
@@ -147,6 +152,9 @@ export class Replica {
   private prefillKv = 0;
   private admissions = 0;
   private readonly maxWindow: number;
+  /** Tokens a decoding sequence gains per step (1 without speculative decoding). */
+  private readonly gain: number;
+  private readonly draft: number;
   busyUntil = 0;
   stepCount = 0;
   readonly records: StepRecord[] = [];
@@ -158,6 +166,8 @@ export class Replica {
   constructor(readonly cfg: ReplicaConfig) {
     const wins = cfg.windows.filter((w): w is number => !!w);
     this.maxWindow = wins.length ? Math.max(...wins) : 0;
+    this.gain = cfg.speculative?.tokensPerStep ?? 1;
+    this.draft = cfg.speculative?.draftTokens ?? 0;
   }
 
   enqueue(r: Request): void {
@@ -189,12 +199,12 @@ export class Replica {
   }
 
   private generatedOf(s: Slot): number {
-    return s.gen0 + (this.ticks - s.tick0);
+    return Math.min(s.r.output, s.gen0 + (this.ticks - s.tick0) * this.gain);
   }
 
   /** Move a request whose prompt is in the cache into the decoding set. */
   private startDecoding(r: Request): void {
-    const s: Slot = { r, index: this.decoding.length, tick0: this.ticks, gen0: r.generated, kv0: r.kv, admitted: this.admissions++, finishTick: this.ticks + (r.output - r.generated) };
+    const s: Slot = { r, index: this.decoding.length, tick0: this.ticks, gen0: r.generated, kv0: r.kv, admitted: this.admissions++, finishTick: this.ticks + Math.ceil((r.output - r.generated) / this.gain - 1e-9) };
     this.decoding.push(s);
     this.slotOf.set(r, s);
     this.heap.push(s);
@@ -206,8 +216,8 @@ export class Replica {
   /** Take a request out of the decoding set, writing its progress back. */
   private stopDecoding(s: Slot): void {
     const r = s.r;
-    r.generated = this.generatedOf(s);
-    r.kv = s.kv0 + (this.ticks - s.tick0);
+    r.generated = Math.floor(this.generatedOf(s));
+    r.kv = s.kv0 + (r.generated - s.gen0);
     this.sumCtx -= r.input + r.generated - 1;
     this.decodeKv -= r.kv;
     const last = this.decoding.pop()!;
@@ -289,32 +299,32 @@ export class Replica {
     if (chunks.length === 0 && cfg.maxRun > 1) {
       const first = this.heap.peek((s) => this.slotOf.get(s.r) === s);
       const minLeft = first ? first.finishTick - this.ticks : 1;
-      const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / nDec);
+      const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / (nDec * this.gain));
       k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun));
     }
     const base = this.baseStats(chunks);
     const model = chunks.length ? cfg.mixedModel : cfg.decodeModel;
     let seconds: number;
-    const t0 = model.time(this.statsAhead(base, 0));
+    const t0 = this.stepSeconds(model, base, 0);
     if (k === 1) seconds = t0;
     else {
-      const tm = model.time(this.statsAhead(base, (k - 1) / 2));
-      const t1 = model.time(this.statsAhead(base, k - 1));
+      const tm = this.stepSeconds(model, base, (k - 1) / 2);
+      const t1 = this.stepSeconds(model, base, k - 1);
       seconds = (k * (t0 + 4 * tm + t1)) / 6;
       // Stop early at an external event (e.g. an arrival) so it is not delayed by the run.
       if (now + seconds > nextExternalEvent) {
         const kk = Math.max(1, Math.floor((nextExternalEvent - now) / t0));
         if (kk < k) {
           k = kk;
-          seconds = k === 1 ? t0 : (k * (t0 + model.time(this.statsAhead(base, k - 1)))) / 2;
+          seconds = k === 1 ? t0 : (k * (t0 + this.stepSeconds(model, base, k - 1))) / 2;
         }
       }
     }
     const prefillTokens = planned - nDec;
     this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
     if (nDec) {
-      this.itlSeconds.push(seconds / k);
-      this.itlWeights.push(nDec * k);
+      this.itlSeconds.push(seconds / k / this.gain);
+      this.itlWeights.push(Math.round(nDec * k * this.gain));
     }
     this.stepCount += k;
     this.pending = { end: now + seconds, k, decodes: nDec, chunks };
@@ -351,29 +361,41 @@ export class Replica {
     return { decodes: this.decoding.length, sumCtx: this.sumCtx, short, prefill, tokens, logitRows, prefillTokens, prefillSeqs: chunks.length };
   }
 
-  private statsAhead(b: BaseStats, ahead: number): BatchStats {
+  /** One step's time; with speculative decoding, the verification pass plus the drafting passes. */
+  private stepSeconds(model: StepModel, b: BaseStats, ahead: number): number {
+    const verify = model.time(this.statsAhead(b, ahead, this.draft));
+    const spec = this.cfg.speculative;
+    if (!spec || b.decodes === 0) return verify;
+    return verify + spec.draftFraction * model.gpuTime(this.statsAhead(b, ahead, 0));
+  }
+
+  private statsAhead(b: BaseStats, ahead: number, draft = 0): BatchStats {
+    // Verification runs 1 + draft query tokens per decoding sequence over the same cached context.
+    const q = 1 + draft;
+    const gain = this.gain;
     const attention: BatchStats["attention"] = {};
     for (const w of this.cfg.windows) {
       const p = b.prefill[windowKey(w)];
       let kv: number;
       let pairs: number;
       if (!w) {
-        kv = b.sumCtx + ahead * b.decodes;
-        pairs = kv + b.decodes;
+        kv = b.sumCtx + ahead * b.decodes * gain;
+        pairs = q * (kv + b.decodes);
       } else {
         // Sequences past the window read exactly w keys; the short ones read their whole context.
         let shortKv = 0;
         let shortPairs = 0;
         for (const c of b.short) {
-          shortKv += Math.min(c + ahead, w);
-          shortPairs += Math.min(c + ahead + 1, w);
+          shortKv += Math.min(c + ahead * gain, w);
+          shortPairs += Math.min(c + ahead * gain + 1, w);
         }
         kv = (b.decodes - b.short.length) * w + shortKv;
-        pairs = (b.decodes - b.short.length) * w + shortPairs;
+        pairs = q * ((b.decodes - b.short.length) * w + shortPairs);
       }
       attention[windowKey(w)] = { pairs: pairs + p.pairs, kvRead: kv + p.kvRead, prefillPairs: p.pairs, prefillKvRead: p.kvRead };
     }
-    return { tokens: b.tokens, seqs: b.decodes + b.prefillSeqs, logitRows: b.logitRows, prefillSeqs: b.prefillSeqs, prefillTokens: b.prefillTokens, attention };
+    const extra = draft * b.decodes;
+    return { tokens: b.tokens + extra, seqs: b.decodes + b.prefillSeqs, logitRows: b.logitRows + extra, prefillSeqs: b.prefillSeqs, prefillTokens: b.prefillTokens, attention };
   }
 
   /** Apply the finished step at its end time. */
@@ -382,10 +404,10 @@ export class Replica {
     this.pending = null;
     const out: StepOutcome = { firstTokens: [], prefilled: [], finished: [] };
     const t = p.end;
-    // Every decoding sequence produced k tokens (and wrote k KV entries).
+    // Every decoding sequence produced k · gain tokens (and wrote as many KV entries).
     this.ticks += p.k;
-    this.sumCtx += p.k * p.decodes;
-    this.decodeKv += p.k * p.decodes;
+    this.sumCtx += p.k * p.decodes * this.gain;
+    this.decodeKv += p.k * p.decodes * this.gain;
     for (;;) {
       const s = this.heap.peek((x) => this.slotOf.get(x.r) === x);
       if (!s || s.finishTick > this.ticks) break;

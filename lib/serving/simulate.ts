@@ -17,6 +17,7 @@ import { buildStepModel } from "../step/estimate";
 import type { EngineProfile } from "./engine";
 import { Replica, type Request, type Role } from "./replica";
 import { Rng } from "./rng";
+import type { Speculative } from "./speculative";
 import { drawLength, Workload, type WorkloadInput } from "./workload";
 import { summarise, type ServingMetrics } from "../metrics/summary";
 
@@ -42,6 +43,8 @@ export interface SimulationRequest {
   maxRun?: number;
   /** Count GPUs for per-GPU throughput (default: all GPUs of all pools). */
   gpusCounted?: number;
+  /** Speculative decoding (e.g. MTP), or none. */
+  speculative?: Speculative;
 }
 
 export interface SimulationResult {
@@ -82,6 +85,12 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     windowTokensPerSeq: mem.kvWindowPerSeqPerGpu.value / perTok,
     windows,
     maxRun,
+    speculative: req.speculative && {
+      draftTokens: req.speculative.draftTokens,
+      tokensPerStep: req.speculative.tokensPerStep,
+      // Drafting runs draftBlocks decoder blocks per proposed token: that share of a plain decode pass.
+      draftFraction: (req.speculative.draftTokens * req.speculative.draftBlocks) / req.model.blocks,
+    },
   });
 }
 

@@ -165,3 +165,30 @@ describe("open loop and traces", () => {
     expect(() => simulate({ model: gptoss, hardware: b200, efficiency: defaultEfficiency(), workload: { kind: "closed", concurrency: 0, requests: 1, input: { kind: "fixed", value: 1 }, output: { kind: "fixed", value: 1 } }, aggregated: { plan: simplePlan({ tp: 1 }), workers: 1, engine: vllm } })).toThrow(/concurrency: concurrency must be ≥ 1/);
   });
 });
+
+describe("speculative decoding", () => {
+  it("expected tokens per step = (1 − a^(k+1)) / (1 − a): k = 3, a = 0.7 → 2.5330", async () => {
+    const { expectedTokensPerStep } = await import("../../lib/serving/speculative");
+    // 1 + 0.7 + 0.49 + 0.343 = 2.533
+    expect(expectedTokensPerStep(3, 0.7)).toBeCloseTo(2.533, 10);
+    expect(expectedTokensPerStep(2, 1)).toBe(3);
+  });
+
+  it("a request needs ⌈(out − 1)/E⌉ decode steps: TPOT drops by the gain less the verification and drafting cost", () => {
+    const spec = { method: "test", draftTokens: 1, acceptance: 1, draftBlocks: 0, tokensPerStep: 2, source: "test" };
+    const run = (speculative?: typeof spec) =>
+      simulate({
+        model: gptoss, hardware: b200, efficiency: defaultEfficiency(), useKernelTables: false,
+        workload: { kind: "closed", concurrency: 1, requests: 1, input: { kind: "fixed", value: 512 }, output: { kind: "fixed", value: 101 } },
+        aggregated: { plan: simplePlan({ tp: 1 }), workers: 1, engine: vllm }, speculative,
+      });
+    const plain = run();
+    const fast = run(spec);
+    // 100 decode tokens after the first: 100 plain steps vs 50 verification steps of 2 query tokens each.
+    expect(plain.steps - 1).toBe(100);
+    expect(fast.steps - 1).toBe(50);
+    const ratio = fast.metrics.tpot.mean / plain.metrics.tpot.mean;
+    expect(ratio).toBeGreaterThan(0.5); // a 2-token verification step costs more than a 1-token step
+    expect(ratio).toBeLessThan(0.6); // but decode at batch 1 is weight-bound, so not much more
+  });
+});
