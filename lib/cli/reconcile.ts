@@ -8,6 +8,7 @@ import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "
 import { loadCalibration } from "../reconcile/calibration";
 import { predictFile } from "../reconcile/predict";
 import { tableChoice } from "./tables";
+import { PREDICT_BUNDLE_FLAGS, predictFromBundle, writePredictAudit } from "./export"; // run bundles and audit
 import { helpText, parseFlags, requireString, type OptionSpec } from "./args";
 import { progressBar } from "./progress";
 
@@ -50,14 +51,20 @@ const PREDICT: OptionSpec = {
   "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
   seed: { type: "string", help: "random seed of request lengths", default: "1" },
   help: { type: "boolean", help: "show this help" },
+  // --- run bundles and audit (lib/cli/export.ts): --bundle FILE, --json, --audit, --audit-impact ---
+  ...PREDICT_BUNDLE_FLAGS,
+  // --- end run bundles and audit ---
 };
 
 export async function predict(argv: string[]): Promise<number> {
   const f = parseFlags(argv, PREDICT);
   if (f.help) {
-    process.stdout.write(`mantile predict --input FILE.csv --output OUT.csv [--resume]\n${helpText(PREDICT)}\n`);
+    process.stdout.write(`mantile predict --input FILE.csv --output OUT.csv [--resume] [--audit]\n       mantile predict --bundle run.json [--json] [--output OUT.csv] [--audit]\n${helpText(PREDICT)}\n`);
     return 0;
   }
+  // --- run bundles (lib/cli/export.ts): predict the run pinned in a bundle, not reading data/ for what it holds ---
+  if (f.bundle !== undefined) return predictFromBundle(f);
+  // --- end run bundles ---
   const input = requireString(f.input, "input");
   const output = requireString(f.output, "output");
   const c = String(f.calibration);
@@ -65,6 +72,9 @@ export async function predict(argv: string[]): Promise<number> {
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
   const r = predictFile(input, output, { resume: Boolean(f.resume), calibration, useKernelTables: tableChoice(f), seed: Number(f.seed), onProgress: progressBar("predict") });
   process.stderr.write(`predicted ${r.predicted} rows (${r.skipped} kept from a previous run), ${r.errors} with errors → ${output}\n`);
+  // --- audit (lib/cli/export.ts): <output stem>_audit.json with the assumptions of every row ---
+  if (f.audit || f["audit-impact"]) writePredictAudit(input, output, f, { calibration, useKernelTables: tableChoice(f), seed: Number(f.seed) });
+  // --- end audit ---
   return 0;
 }
 

@@ -29,6 +29,8 @@ export const EngineProfile = z
     step_overhead_ms: Fact,
     /** Host-side time per running sequence per step: output processing, detokenisation, streaming. */
     per_seq_overhead_us: Fact,
+    /** With attention-DP: decode steps a new prompt may wait so all ranks prefill together (0 = none). */
+    dp_prefill_wait_steps: Fact,
     /** Client-visible time per request outside engine steps: HTTP, tokenisation, frontend queueing, first-chunk streaming. */
     request_overhead_ms: Fact,
     /** Whether sliding-window layers keep only the window of KV (hybrid allocator). */
@@ -61,7 +63,7 @@ export function getEngine(name: string): EngineProfile {
   return hit;
 }
 
-export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms";
+export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms" | "dp_prefill_wait_steps";
 
 /** Override some numeric fields of an engine profile (user flags), recording the source. */
 export function withEngineOverrides(e: EngineProfile, o: Partial<Record<EngineNumber, number>>, source: string): EngineProfile {

@@ -28,6 +28,8 @@ export interface Request {
   preemptions: number;
   /** Time the request reached the decode pool (disaggregated), else arrival. */
   decodeArrival: number;
+  /** Replica step count when it was queued (for prefill batching waits). */
+  queuedStep?: number;
 }
 
 export type Role = "both" | "prefill" | "decode";
@@ -52,6 +54,11 @@ export interface ReplicaConfig {
    * `tokensPerStep` tokens on average; drafting costs `draftFraction` of a plain decode pass.
    */
   speculative?: { draftTokens: number; tokensPerStep: number; draftFraction: number };
+  /**
+   * Attention-DP balancing (TensorRT-LLM attention_dp_config): new prompts wait up to this many decode
+   * steps so that all DP ranks prefill together; 0 = admit at once.
+   */
+  prefillWaitSteps: number;
 }
 
 export interface StepRecord {
@@ -171,6 +178,7 @@ export class Replica {
   }
 
   enqueue(r: Request): void {
+    r.queuedStep = this.stepCount;
     this.waiting.push(r);
   }
 
@@ -277,7 +285,13 @@ export class Replica {
       planned += n;
     }
     let admitted = 0;
-    while (budget > 0 && this.queued > 0 && this.running + admitted < cfg.maxSeqs) {
+    // Balancing: while decodes run, hold new prompts until the oldest has waited the configured steps.
+    let holdFor = 0;
+    if (cfg.prefillWaitSteps > 0 && nDec > 0 && this.queued > 0) {
+      const waited = this.stepCount - (this.waiting[this.waitHead].queuedStep ?? this.stepCount);
+      holdFor = Math.max(0, cfg.prefillWaitSteps - waited);
+    }
+    while (holdFor === 0 && budget > 0 && this.queued > 0 && this.running + admitted < cfg.maxSeqs) {
       const r = this.waiting[this.waitHead];
       const n = Math.min(budget, r.promptTarget - r.prefilled);
       if (this.kvNeed(planned + n, admitted + 1) > cfg.kvCapacityTokens) break;
@@ -300,7 +314,7 @@ export class Replica {
       const first = this.heap.peek((s) => this.slotOf.get(s.r) === s);
       const minLeft = first ? first.finishTick - this.ticks : 1;
       const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / (nDec * this.gain));
-      k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun));
+      k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun, holdFor > 0 ? holdFor : Infinity));
     }
     const base = this.baseStats(chunks);
     const model = chunks.length ? cfg.mixedModel : cfg.decodeModel;

@@ -85,6 +85,7 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     windowTokensPerSeq: mem.kvWindowPerSeqPerGpu.value / perTok,
     windows,
     maxRun,
+    prefillWaitSteps: dp > 1 ? e.dp_prefill_wait_steps.value : 0,
     speculative: req.speculative && {
       draftTokens: req.speculative.draftTokens,
       tokensPerStep: req.speculative.tokensPerStep,

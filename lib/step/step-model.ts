@@ -76,8 +76,9 @@ export class StepModel {
     return this.gpuTime(s) + this.hostTime(s.seqs);
   }
 
+  /** Host time per step: fixed, plus per running sequence on each DP rank's own scheduler (they run in parallel). */
   hostTime(seqs: number): number {
-    return this.opts.stepOverhead + this.opts.perSeqOverhead * seqs;
+    return this.opts.stepOverhead + (this.opts.perSeqOverhead * seqs) / this.phase.attention.dp;
   }
 
   gpuTime(s: StepInput): number {
