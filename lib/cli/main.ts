@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { about: string; load: () => Command }> = {
   predict: { about: "predict serving metrics for every row of a standard CSV", load: () => require("./reconcile").predict },
   calibrate: { about: "fit a calibration profile (≤ 6 bounded parameters) with cross-validation", load: () => require("./calibrate").run },
   compare: { about: "per-row errors and a summary of predictions against actuals", load: () => require("./reconcile").compare },
+  size: { about: "deployment sizing: most requests/s per GPU under a TTFT budget (TP, precision, load)", load: () => require("./size").run },
   audit: { about: "assumptions of one prediction with provenance and ±20% impacts (--json, --out FILE)", load: () => require("./audit").run },
   export: { about: "pin one run (model IR, hardware, engine, plan, workload, calibration) into a bundle JSON", load: () => require("./export").run },
   runs: { about: "runs compare A B: two pinned runs (bundles or FILE.csv:N) side by side", load: () => require("./runs").run },
