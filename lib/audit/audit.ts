@@ -19,6 +19,7 @@ import { ParallelPlan } from "../parallel/plan";
 import { CALIBRATION_PARAMETERS, type ParamName } from "../reconcile/calibration";
 import type { ConfigRow } from "../reconcile/standard";
 import { withEngineOverrides, type EngineNumber } from "../serving/engine";
+import { expectedTokensPerStep } from "../serving/speculative";
 import { maxLength, Workload } from "../serving/workload";
 import { FACTOR_NAMES, withFactors } from "../step/efficiency";
 import { buildStepModel } from "../step/estimate";
@@ -179,8 +180,7 @@ function knobs(p: PinnedRun, r: ResolvedRun): Knob[] {
       param: "speculative.acceptance", what: "speculative acceptance rate", unit: "fraction of draft tokens", kind: "uncertain", provenance: String(spec.source ?? "speculative decoding"), value: spec.acceptance,
       min: 0, max: 0.99,
       note: `tokens per step recomputed as (1 − a^(k+1)) / (1 − a) with k = ${k}`,
-      // Same expectation as lib/serving/speculative.ts expectedTokensPerStep.
-      apply: (x, a) => ({ ...x, extra: { ...x.extra, speculative: { ...spec, acceptance: a, tokensPerStep: a >= 1 ? k + 1 : (1 - Math.pow(a, k + 1)) / (1 - a) } } }),
+      apply: (x, a) => ({ ...x, extra: { ...x.extra, speculative: { ...spec, acceptance: a, tokensPerStep: expectedTokensPerStep(k, a) } } }),
     });
   }
   const hw = r.hardware;
