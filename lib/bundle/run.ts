@@ -21,7 +21,8 @@ import { calibrationFor, CALIBRATION_PARAMETERS, PARAM_NAMES, type Calibration, 
 import { convertRow, type Assumption } from "../reconcile/convert";
 import type { ConfigRow } from "../reconcile/standard";
 import { withEngineOverrides, type EngineNumber, type EngineProfile } from "../serving/engine";
-import { simulate, type PoolSpec, type SimulationRequest } from "../serving/simulate";
+import type { PoolSpec, SimulationRequest } from "../serving/simulate";
+import { simulateWithBottleneck } from "../reconcile/predict";
 import { meanLength, Workload, type WorkloadInput } from "../serving/workload";
 import { defaultEfficiency, withFactors, type Efficiency, type FactorName } from "../step/efficiency";
 import { buildStepModel, type KernelTableChoice } from "../step/estimate";
@@ -264,20 +265,17 @@ export function workloadMeans(w: WorkloadInput): { input: number; output: number
 
 /** Simulate a resolved run and report the headline metrics, bottleneck and memory per GPU. */
 export function predictResolved(r: ResolvedRun, calibrationName = "none"): RunPrediction {
-  const sim = simulate({
-    ...(r.extra as Partial<SimulationRequest>),
+  const extra = r.extra as Partial<SimulationRequest>;
+  const { sim, decodePool, bottleneck } = simulateWithBottleneck({
     model: r.model, hardware: r.hardware, efficiency: r.efficiency, workload: r.workload,
-    aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted,
+    aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, speculative: extra.speculative,
     seed: r.seed, useKernelTables: r.useKernelTables, maxRun: r.maxRun,
   });
   const m = sim.metrics;
-  const t = typicalDecode(r, m.meanInput, m.meanOutput);
-  const plan = parseOrThrow(ParallelPlan, t.pool.plan, "plan");
-  const bd = buildStepModel(r.model, r.hardware, plan, "decode", t.pool.engine, r.efficiency, r.useKernelTables).breakdown(decodeBatch(t.batch, t.context, windowsOf(r.model)));
   return {
     throughputPerGpu: m.throughputPerGpu, outputThroughputPerGpu: m.outputThroughputPerGpu, ttft: m.ttft.mean, p99Ttft: m.ttft.p99,
-    tpot: m.tpot.mean, e2e: m.e2e.mean, bottleneck: bd.bottleneck, calibration: calibrationName,
-    memory: poolMemory(r, t.pool, "decode"),
+    tpot: m.tpot.mean, e2e: m.e2e.mean, bottleneck, calibration: calibrationName,
+    memory: poolMemory(r, decodePool, "decode"),
     prefillMemory: r.disaggregated ? poolMemory(r, r.disaggregated.prefill, "prefill") : undefined,
     meanInput: m.meanInput, meanOutput: m.meanOutput, requests: m.requests, steps: sim.steps, preemptions: m.preemptions, durationSec: m.durationSec,
   };

@@ -127,7 +127,7 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
     ) as CalibrationFile["parameters"],
     in_sample_mape: { ...Object.fromEntries(FIT_METRICS.map((x) => [`${x}_mape`, round(inSample[x])])), loss: round(full.loss, 5) },
     cross_validation: cross,
-    notes: `kernel tables ${tables ? "on" : "off"}; ${full.evals} loss evaluations in the full fit`,
+    notes: `kernel tables: ${tables === true ? "engine profile's kernel_table_ops" : tables === false ? "off (roofline only)" : tables.join(", ")}; ${full.evals} loss evaluations in the full fit; CV refits start from the defaults`,
   };
   return { file, rows, outOfFold };
 }

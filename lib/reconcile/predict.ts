@@ -36,31 +36,57 @@ export interface PredictOptions {
   maxRun?: number;
 }
 
+/** What one prediction simulates: a converted request with its efficiency factors applied. */
+export interface SimulationInputs {
+  model: PredictionRequest["model"];
+  hardware: PredictionRequest["hardware"];
+  efficiency: Efficiency;
+  workload: PredictionRequest["workload"];
+  aggregated?: PredictionRequest["aggregated"];
+  disaggregated?: PredictionRequest["disaggregated"];
+  gpusCounted: number;
+  speculative?: PredictionRequest["speculative"];
+  seed?: number;
+  useKernelTables?: KernelTableChoice;
+  maxRun?: number;
+}
+
+/**
+ * Simulate and name the bottleneck of the typical decode step (mean running batch at the mean context).
+ * The one path every prediction takes (CSV rows, bundles, audits), so they agree bit for bit.
+ */
+export function simulateWithBottleneck(x: SimulationInputs): { sim: SimulationResult; bottleneck: string; decodePool: NonNullable<PredictionRequest["aggregated"]>; batch: number; context: number } {
+  const sim = simulate({
+    model: x.model, hardware: x.hardware, efficiency: x.efficiency, workload: x.workload,
+    aggregated: x.aggregated, disaggregated: x.disaggregated, gpusCounted: x.gpusCounted, speculative: x.speculative,
+    seed: x.seed ?? 1, useKernelTables: x.useKernelTables ?? true, maxRun: x.maxRun,
+  });
+  const m = sim.metrics;
+  const pool = x.aggregated ?? x.disaggregated!.decode;
+  const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
+  const windows = [...new Set(x.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const wl = x.workload as { concurrency?: number };
+  const concurrency = wl.concurrency ?? Math.max(1, Math.round(m.requestsPerSec * m.e2e.mean));
+  const batch = Math.max(1, Math.round(Math.min(concurrency / pool.workers, pool.engine.max_num_seqs.value)));
+  const context = Math.round(m.meanInput + m.meanOutput / 2);
+  const bd = buildStepModel(x.model, x.hardware, plan, "decode", pool.engine, x.efficiency, x.useKernelTables ?? true).breakdown(decodeBatch(batch, context, windows));
+  return { sim, bottleneck: bd.bottleneck, decodePool: pool, batch, context };
+}
+
 export function predictConfig(row: ConfigRow, opts: PredictOptions = {}): RowPrediction {
   const req = convertRow(row);
   const cal = opts.calibration === "none" ? undefined : opts.calibration === undefined || opts.calibration === "auto" ? calibrationFor(req.hardware.id, req.engine.id) : opts.calibration;
   const applied = cal ? cal.apply(req) : { efficiency: undefined, request: req };
   const r = applied.request;
   const eff: Efficiency = applied.efficiency ?? defaultEfficiency();
-  const sim = simulate({
-    model: r.model, hardware: r.hardware, efficiency: eff, workload: r.workload,
-    aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, speculative: r.speculative,
-    seed: opts.seed ?? 1, useKernelTables: opts.useKernelTables ?? true, maxRun: opts.maxRun,
-  });
+  const { sim, bottleneck } = simulateWithBottleneck({ ...r, efficiency: eff, seed: opts.seed, useKernelTables: opts.useKernelTables, maxRun: opts.maxRun });
   const m = sim.metrics;
-  // Bottleneck of the typical decode step: mean running batch at the mean context.
-  const pool = r.aggregated ?? r.disaggregated!.decode;
-  const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
-  const windows = [...new Set(r.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
-  const batch = Math.max(1, Math.round(Math.min(row.concurrency / pool.workers, pool.engine.max_num_seqs.value)));
-  const ctx = Math.round(m.meanInput + m.meanOutput / 2);
-  const bd = buildStepModel(r.model, r.hardware, plan, "decode", pool.engine, eff, opts.useKernelTables ?? true).breakdown(decodeBatch(batch, ctx, windows));
   const assumptions = [...r.assumptions];
   if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
   else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
   return {
     throughputPerGpu: m.throughputPerGpu, outputThroughputPerGpu: m.outputThroughputPerGpu, ttft: m.ttft.mean, p99Ttft: m.ttft.p99,
-    tpot: m.tpot.mean, e2e: m.e2e.mean, bottleneck: bd.bottleneck, calibration: cal?.name ?? "none", assumptions, sim, request: r,
+    tpot: m.tpot.mean, e2e: m.e2e.mean, bottleneck, calibration: cal?.name ?? "none", assumptions, sim, request: r,
   };
 }
 
