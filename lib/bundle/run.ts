@@ -12,12 +12,11 @@ import * as path from "path";
 import { fact } from "../core/explain";
 import { PROJECT_ROOT } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
-import { decodeBatch } from "../cost/batch";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, type ParallelPlanInput } from "../parallel/plan";
-import { calibrationFor, CALIBRATION_PARAMETERS, PARAM_NAMES, type Calibration, type ParamName } from "../reconcile/calibration";
+import { resolveCalibration, CALIBRATION_PARAMETERS, PARAM_NAMES, type Calibration, type ParamName } from "../reconcile/calibration";
 import { convertRow, type Assumption } from "../reconcile/convert";
 import type { ConfigRow } from "../reconcile/standard";
 import { withEngineOverrides, type EngineNumber, type EngineProfile } from "../serving/engine";
@@ -25,7 +24,7 @@ import type { PoolSpec, SimulationRequest } from "../serving/simulate";
 import { simulateWithBottleneck } from "../reconcile/predict";
 import { meanLength, Workload, type WorkloadInput } from "../serving/workload";
 import { defaultEfficiency, withFactors, type Efficiency, type FactorName } from "../step/efficiency";
-import { buildStepModel, type KernelTableChoice } from "../step/estimate";
+import type { KernelTableChoice } from "../step/estimate";
 
 export type ParamValues = Partial<Record<ParamName, number>>;
 
@@ -165,7 +164,7 @@ export function pinRow(row: ConfigRow, opts: PinOptions = {}, raw?: Record<strin
   const req = convertRow(row);
   // Everything convertRow returns beyond the fields below goes to the simulator as is.
   const { model: _m, hardware: _h, engine: _e, workload: _w, aggregated: _a, disaggregated: _d, gpusCounted: _g, assumptions: _s, ...extra } = req;
-  const cal = opts.calibration === "none" ? undefined : opts.calibration === undefined || opts.calibration === "auto" ? calibrationFor(req.hardware.id, req.engine.id) : opts.calibration;
+  const cal = resolveCalibration(opts.calibration, req.hardware.id, req.engine.id);
   const pool = (p: { plan: ParallelPlanInput; workers: number }): PoolPin => ({ plan: parseOrThrow(ParallelPlan, p.plan, "plan"), workers: p.workers });
   return {
     label: opts.label ?? `${row.model} ${req.hardware.id} ${req.engine.id} ${row.disagg ? `disagg P${row.prefill_tp}×${row.prefill_num_workers}/D${row.decode_tp}×${row.decode_num_workers}` : `TP${row.tensor_parallel}${(row.expert_parallel ?? 1) > 1 ? ` EP${row.expert_parallel}` : ""}${row.dp_attention ? " DPA" : ""}`} conc ${row.concurrency} ${row.input_seq_len}/${row.output_seq_len}`,

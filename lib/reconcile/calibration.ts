@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
+import { getHardware } from "../hardware/registry";
 import { InputError, parseOrThrow } from "../core/validate";
 import { withEngineOverrides, type EngineNumber } from "../serving/engine";
 import { defaultEfficiency, withFactors, type Efficiency, type FactorName } from "../step/efficiency";
@@ -94,13 +95,71 @@ export function loadCalibration(file: string): Calibration {
 
 const cache = new Map<string, Calibration | undefined>();
 
-/** The profile for a hardware × engine (data/calibration/<hw>-<engine>.json), else the cross-hardware one (global.json), else none. */
+/**
+ * Engines whose host-side behaviour is alike, nearest first: a profile fitted on one transfers to the
+ * others through the physics (its parameters are fractions of peaks and host times, not results).
+ */
+const ENGINE_FAMILY: Record<string, string[]> = {
+  vllm: ["vllm", "sglang", "atom"],
+  sglang: ["sglang", "vllm", "atom"],
+  atom: ["atom", "vllm", "sglang"],
+  trtllm: ["trtllm", "dynamo-trt"],
+  "dynamo-trt": ["dynamo-trt", "trtllm"],
+};
+
+function vendorOf(hw: string): string | undefined {
+  try {
+    return getHardware(hw).vendor;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The calibration an option names: "auto" → calibrationFor(hardware, engine), "none" → none, or the profile given. */
+export function resolveCalibration(opt: "auto" | "none" | Calibration | undefined, hardware: string, engine: string): Calibration | undefined {
+  if (opt === "none") return undefined;
+  if (opt === undefined || opt === "auto") return calibrationFor(hardware, engine);
+  return opt;
+}
+
+function listProfiles(): CalibrationFile[] {
+  if (!fs.existsSync(CALIBRATION_DIR)) return [];
+  return fs
+    .readdirSync(CALIBRATION_DIR)
+    .filter((f) => f.endsWith(".json") && f !== "global.json")
+    .sort()
+    .map((f) => loadCalibration(path.join(CALIBRATION_DIR, f)).file);
+}
+
+/**
+ * The calibration a prediction uses, in order: the profile fitted for this hardware × engine; the same
+ * engine family's profile on other hardware (same vendor first); this hardware's profile for another
+ * engine; data/calibration/global.json; none. A transferred profile is named "<profile> → <hw>/<engine>".
+ */
 export function calibrationFor(hardware: string, engine: string): Calibration | undefined {
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
   const specific = path.join(CALIBRATION_DIR, `${key}.json`);
-  const global = path.join(CALIBRATION_DIR, "global.json");
-  const hit = fs.existsSync(specific) ? loadCalibration(specific) : fs.existsSync(global) ? loadCalibration(global) : undefined;
+  let hit: Calibration | undefined;
+  if (fs.existsSync(specific)) hit = loadCalibration(specific);
+  else {
+    const profiles = listProfiles();
+    const family = ENGINE_FAMILY[engine] ?? [engine];
+    const vendor = vendorOf(hardware);
+    const rank = (p: CalibrationFile): number => {
+      const e = family.indexOf(p.engine ?? "");
+      const sameVendor = vendor && p.hardware && vendorOf(p.hardware) === vendor ? 0 : 1;
+      if (e >= 0) return e * 2 + sameVendor;
+      if (p.hardware === hardware) return 100;
+      return Infinity;
+    };
+    const best = profiles.map((p) => ({ p, r: rank(p) })).filter((x) => Number.isFinite(x.r)).sort((a, b) => a.r - b.r)[0];
+    const global = path.join(CALIBRATION_DIR, "global.json");
+    if (best) {
+      const c = calibrationFromFile(best.p, `data/calibration/${best.p.name}.json`);
+      hit = { ...c, name: `${best.p.name} → ${hardware}/${engine}`, describe: () => `transferred (no profile fitted for ${hardware} × ${engine}): ${c.describe()}` };
+    } else if (fs.existsSync(global)) hit = loadCalibration(global);
+  }
   cache.set(key, hit);
   return hit;
 }

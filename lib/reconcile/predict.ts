@@ -10,7 +10,7 @@ import { steadyState, type SteadyState } from "../serving/steady-state";
 import { meanLength, type LengthDist } from "../serving/workload";
 import { buildStepModel } from "../step/estimate";
 import { defaultEfficiency, type Efficiency } from "../step/efficiency";
-import { calibrationFor, type Calibration } from "./calibration";
+import { resolveCalibration, type Calibration } from "./calibration";
 import { convertRow, type Assumption, type PredictionRequest } from "./convert";
 import { ConfigRow, PREDICTED_COLUMNS } from "./standard";
 
@@ -75,7 +75,7 @@ export function simulateWithBottleneck(x: SimulationInputs): { sim: SimulationRe
 
 export function predictConfig(row: ConfigRow, opts: PredictOptions = {}): RowPrediction {
   const req = convertRow(row);
-  const cal = opts.calibration === "none" ? undefined : opts.calibration === undefined || opts.calibration === "auto" ? calibrationFor(req.hardware.id, req.engine.id) : opts.calibration;
+  const cal = resolveCalibration(opts.calibration, req.hardware.id, req.engine.id);
   const applied = cal ? cal.apply(req) : { efficiency: undefined, request: req };
   const r = applied.request;
   const eff: Efficiency = applied.efficiency ?? defaultEfficiency();
@@ -162,7 +162,7 @@ export function predictFile(input: string, output: string, opts: PredictFileOpti
 export function predictSteadyState(row: ConfigRow, opts: PredictOptions = {}): SteadyState {
   const req = convertRow(row);
   if (!req.aggregated) throw new InputError("the analytic steady state covers aggregated (single-pool) rows only");
-  const cal = opts.calibration === "none" ? undefined : opts.calibration === undefined || opts.calibration === "auto" ? calibrationFor(req.hardware.id, req.engine.id) : opts.calibration;
+  const cal = resolveCalibration(opts.calibration, req.hardware.id, req.engine.id);
   const applied = cal ? cal.apply(req) : { efficiency: defaultEfficiency(), request: req };
   const r = applied.request;
   const pool = r.aggregated!;

@@ -225,7 +225,7 @@ export function simulate(req: SimulationRequest): SimulationResult {
     } else {
       now = tStep;
       const out = who!.complete();
-      for (const r of out.finished) {
+      for (let i = 0; i < out.finished.length; i++) {
         finished++;
         closedNext();
       }

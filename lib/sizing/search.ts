@@ -43,7 +43,7 @@ import { distribution } from "../metrics/summary";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan } from "../parallel/validate";
-import { calibrationFor, type Calibration } from "../reconcile/calibration";
+import { resolveCalibration, type Calibration } from "../reconcile/calibration";
 import { getEngine, type EngineProfile } from "../serving/engine";
 import type { Request } from "../serving/replica";
 import { simulate } from "../serving/simulate";
@@ -301,7 +301,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
   const ir = typeof req.model === "string" ? loadModel(req.model) : req.model;
   const hw = typeof req.hardware === "string" ? getHardware(req.hardware) : req.hardware;
   const baseEngine = typeof req.engine === "object" ? req.engine : getEngine(req.engine ?? "vllm");
-  const cal = req.calibration === "none" ? undefined : req.calibration === undefined || req.calibration === "auto" ? calibrationFor(hw.id, baseEngine.id) : req.calibration;
+  const cal = resolveCalibration(req.calibration, hw.id, baseEngine.id);
   const node = nodeGpus(hw);
   const tps = (req.tps ?? [1, 2, 4, 8]).filter((t) => t <= node);
   if (!tps.length) throw new InputError(`tp: none of ${(req.tps ?? []).join(", ")} fits one node of ${node} ${hw.id} GPUs`);
