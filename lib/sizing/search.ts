@@ -313,7 +313,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
 
   const assumptions: SizingResult["assumptions"] = [
     { what: "engine", value: `${baseEngine.name} (data/engines/${baseEngine.id}.json)`, why: "scheduler limits, memory policy and host overheads of every replica" },
-    { what: "calibration", value: cal ? cal.name : "none", why: cal ? cal.describe() : `no profile in data/calibration for ${hw.id} × ${baseEngine.id} (nor global.json): defaults from data/efficiency and data/engines` },
+    { what: "calibration", value: cal ? cal.name : "none", why: cal ? cal.describe() : req.calibration === "none" ? "calibration disabled (--calibration none): defaults from data/efficiency and data/engines" : `no profile in data/calibration applies to ${hw.id} × ${baseEngine.id}: defaults from data/efficiency and data/engines` },
     { what: "parallelism", value: `tensor parallel ${tps.join(", ")} within one node (≤ ${node} GPUs), one replica per TP group, no PP/EP`, why: "sizing chart setting: one model replica per GPU group" },
     { what: "precision", value: precisions.map((p) => (p === "fp8" ? "fp8 (E4M3 per-tensor linear weights, BF16 embedding/head)" : "bf16")).join(" and "), why: hw.dense_tflops.fp8 ? `${hw.id} has fp8 tensor cores (dense_tflops.fp8)` : `${hw.id} has no fp8 tensor cores: bf16 only` },
     { what: "KV cache", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype" },

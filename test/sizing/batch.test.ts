@@ -32,7 +32,7 @@ describe("batch sizing", () => {
   it("carries every input column through unchanged and appends the predicted columns", () => {
     const { dir, file } = tmp("chart.csv", CHART);
     const out = path.join(dir, "out.csv");
-    const r = sizeFile(file, out, { tps: [1], precisions: ["bf16"], settings: SMALL });
+    const r = sizeFile(file, out, { tps: [1], precisions: ["bf16"], settings: SMALL, calibration: "none" });
     const input = readCsv(file);
     const got = readCsv(out);
     expect(got.columns).toEqual([...input.columns, ...outputColumns(10)]);

@@ -6,6 +6,8 @@ import { precisionsFor, replicasFor, sizeDeployment, tableRows, TABLE_COLUMNS, t
 const LLAMA8 = "meta-llama/Llama-3.1-8B-Instruct";
 // Short runs: the point of these tests is the search logic, not the precision of the rate.
 const SMALL = { minRequests: 150, minSpanSec: 20, minSpanE2E: 10 };
+// Uncalibrated, so results do not move when calibration profiles are added to data/calibration.
+const NONE = "none" as const;
 
 describe("infeasible without simulating", () => {
   it("a model that does not fit at any TP: Llama-3.1-405B on L40S", () => {
@@ -66,7 +68,7 @@ describe("rate search", () => {
   const budgets = [0.05, 0.1, 0.2];
   let results: SizingResult[] = [];
   beforeAll(() => {
-    results = budgets.map((b) => sizeDeployment({ model: LLAMA8, hardware: "H100 SXM", isl: 1000, osl: 64, ttftBudgetSec: b, tps: [1], precisions: ["bf16"], settings: SMALL }));
+    results = budgets.map((b) => sizeDeployment({ model: LLAMA8, hardware: "H100 SXM", isl: 1000, osl: 64, ttftBudgetSec: b, tps: [1], precisions: ["bf16"], settings: SMALL, calibration: NONE }));
   });
 
   it("a looser budget never gives fewer requests/s per GPU", () => {
@@ -109,7 +111,7 @@ describe("rate search", () => {
     // above that rate the queue grows without bound, which only the keep-up criterion can catch when
     // the budget is 1000 s. 8 output tokens ride along in the prefill steps, so the answer sits just
     // below 1/p.
-    const r = sizeDeployment({ model: LLAMA8, hardware: "H100 SXM", isl: 2000, osl: 8, ttftBudgetSec: 1000, tps: [1], precisions: ["bf16"], settings: SMALL });
+    const r = sizeDeployment({ model: LLAMA8, hardware: "H100 SXM", isl: 2000, osl: 8, ttftBudgetSec: 1000, tps: [1], precisions: ["bf16"], settings: SMALL, calibration: NONE });
     const c = r.best!;
     expect(c.rate * c.prefillSec).toBeLessThanOrEqual(1.02);
     expect(c.rate * c.prefillSec).toBeGreaterThan(0.8);
