@@ -3,6 +3,7 @@ import { Dtype } from "../core/dtypes";
 import { InputError } from "../core/validate";
 import { simplePlan } from "../parallel/plan";
 import { estimate } from "../step/estimate";
+import { loadCalibration } from "../reconcile/calibration";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 
 const SPEC: OptionSpec = {
@@ -20,6 +21,7 @@ const SPEC: OptionSpec = {
   batch: { type: "string", help: "sequences in the step", default: "1" },
   context: { type: "string", help: "decode: cached context length; prefill: prompt length", default: "1024" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
+  calibration: { type: "string", help: "auto (profile for this hardware × engine, or transferred), none, or a profile JSON", default: "auto" },
   json: { type: "boolean", help: "print the whole explainable result as JSON" },
   explain: { type: "boolean", help: "print the formula tree of the headline numbers" },
   help: { type: "boolean", help: "show this help" },
@@ -54,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     batch: intFlag(f.batch, "batch"),
     seqLen: intFlag(f.context, "context"),
     useKernelTables: !f["no-tables"],
+    calibration: f.calibration === "auto" || f.calibration === "none" ? f.calibration : loadCalibration(String(f.calibration)),
   });
   if (f.json) {
     process.stdout.write(JSON.stringify(e, null, 2) + "\n");
@@ -62,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const out: string[] = [];
   out.push(`${e.model} on ${e.gpus} × ${e.hardware} (${e.engine}), ${e.phase}: batch ${e.batch}, ${e.phase === "prefill" ? "prompt" : "context"} ${e.seqLen}`);
   out.push(`time source: ${e.kernelSource}`);
+  out.push(`calibration: ${e.calibration}`);
   out.push("");
   const header = ["layer type", "layers", "GFLOP", "weights MB", "KV MB", "comm MB", "time ms", "share", "bound"];
   const rows = e.rows.map((r) => [

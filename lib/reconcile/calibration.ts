@@ -50,17 +50,25 @@ export type CalibrationFile = z.infer<typeof CalibrationFile>;
 export interface Calibration {
   name: string;
   file: CalibrationFile;
+  /** Fitted parameter values by name. */
+  values: Partial<Record<ParamName, number>>;
   apply(req: PredictionRequest): { efficiency: Efficiency; request: PredictionRequest };
   describe(): string;
 }
 
-export function applyParameters(values: Partial<Record<ParamName, number>>, req: PredictionRequest, source: string): { efficiency: Efficiency; request: PredictionRequest } {
-  const eff: Partial<Record<FactorName, number>> = {};
-  const eng: Partial<Record<EngineNumber, number>> = {};
+/** Parameter values split into efficiency factors and engine fields. */
+export function splitParameters(values: Partial<Record<ParamName, number>>): { efficiency: Partial<Record<FactorName, number>>; engine: Partial<Record<EngineNumber, number>> } {
+  const efficiency: Partial<Record<FactorName, number>> = {};
+  const engine: Partial<Record<EngineNumber, number>> = {};
   for (const [k, v] of Object.entries(values) as [ParamName, number][]) {
-    if (CALIBRATION_PARAMETERS[k].kind === "efficiency") eff[k as FactorName] = v;
-    else eng[k as EngineNumber] = v;
+    if (CALIBRATION_PARAMETERS[k].kind === "efficiency") efficiency[k as FactorName] = v;
+    else engine[k as EngineNumber] = v;
   }
+  return { efficiency, engine };
+}
+
+export function applyParameters(values: Partial<Record<ParamName, number>>, req: PredictionRequest, source: string): { efficiency: Efficiency; request: PredictionRequest } {
+  const { efficiency: eff, engine: eng } = splitParameters(values);
   const efficiency = withFactors(defaultEfficiency(), eff, "calibration", source);
   const withEng = <T extends { engine: PredictionRequest["engine"] }>(p: T): T => ({ ...p, engine: withEngineOverrides(p.engine, eng, source) });
   const request: PredictionRequest = {
@@ -77,6 +85,7 @@ export function calibrationFromFile(file: CalibrationFile, source: string): Cali
   return {
     name: file.name,
     file,
+    values,
     apply: (req) => applyParameters(values, req, `calibration ${file.name} (${source})`),
     describe: () => `${source}: fitted ${file.created} on ${file.data.configurations} configurations of ${file.data.file} (${file.data.filter}); ` + Object.entries(file.parameters).map(([k, v]) => `${k}=${Number(v.value.toPrecision(3))}`).join(", "),
   };

@@ -14,7 +14,9 @@ import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/p
 import { validatePlan, type Violation } from "../parallel/validate";
 import { parseOrThrow } from "../core/validate";
 import { getEngine, type EngineProfile } from "../serving/engine";
-import { defaultEfficiency, type Efficiency } from "./efficiency";
+import { defaultEfficiency, withFactors, type Efficiency } from "./efficiency";
+import { resolveCalibration, splitParameters, type Calibration } from "../reconcile/calibration";
+import { withEngineOverrides } from "../serving/engine";
 import { kernelSourceFor, type TableOp } from "./kernel-source";
 
 /** true: the engine profile's table ops; false: roofline only; a list: exactly those op families from tables. */
@@ -32,6 +34,8 @@ export interface EstimateRequest {
   seqLen: number;
   engine?: string | EngineProfile;
   efficiency?: Efficiency;
+  /** Calibration: "auto" (the profile for this hardware × engine, or a transferred one; default), "none", or a profile. */
+  calibration?: "auto" | "none" | Calibration;
   /** Use measured kernel tables where present (default true = the engine profile's choice). */
   useKernelTables?: KernelTableChoice;
 }
@@ -73,6 +77,8 @@ export interface Estimate {
   violations: Violation[];
   assumptions: Assumption[];
   kernelSource: string;
+  /** Calibration profile applied, or "none". */
+  calibration: string;
 }
 
 export function buildStepModel(
@@ -98,9 +104,14 @@ export function estimate(req: EstimateRequest): Estimate {
   if (!(req.seqLen >= 1 && Number.isInteger(req.seqLen))) throw new InputError(`seqLen/context must be a whole number ≥ 1 (got ${req.seqLen})`);
   const ir = typeof req.model === "string" ? loadModel(req.model) : req.model;
   const hw = typeof req.hardware === "string" ? getHardware(req.hardware) : req.hardware;
-  const engine = typeof req.engine === "object" ? req.engine : getEngine(req.engine ?? "vllm");
+  const baseEngine = typeof req.engine === "object" ? req.engine : getEngine(req.engine ?? "vllm");
   const plan = parseOrThrow(ParallelPlan, req.plan, "parallelism plan");
-  const eff = req.efficiency ?? defaultEfficiency();
+  // Calibrated factors and engine overheads replace the defaults; explicit efficiency factors win over both.
+  const cal = resolveCalibration(req.calibration, hw.id, baseEngine.id);
+  const split = cal ? splitParameters(cal.values) : { efficiency: {}, engine: {} };
+  const source = cal ? `calibration ${cal.name}` : "";
+  const engine = cal ? withEngineOverrides(baseEngine, split.engine, source) : baseEngine;
+  const eff = req.efficiency ?? (cal ? withFactors(defaultEfficiency(), split.efficiency, "calibration", source) : defaultEfficiency());
   const windows = [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
   const stats: BatchStats = req.phase === "prefill" ? prefillBatch(req.batch, req.seqLen, windows) : decodeBatch(req.batch, req.seqLen, windows);
   const model = buildStepModel(ir, hw, plan, req.phase, engine, eff, req.useKernelTables ?? true);
@@ -140,8 +151,8 @@ export function estimate(req: EstimateRequest): Estimate {
   const stepTime = derive(step.total, "s", "GPU time (Σ ops × layers) + host overhead", {
     gpu_time: sumOf("seconds", "s", "op time"),
     host_overhead: derive(step.host, "s", "step_overhead + per_seq_overhead · sequences", {
-      step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),
-      per_seq_overhead: fact(engine.per_seq_overhead_us.value / 1e6, "s", "data", `data/engines/${engine.id}.json per_seq_overhead_us: ${engine.per_seq_overhead_us.source}`),
+      step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", cal && split.engine.step_overhead_ms !== undefined ? "calibration" : "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),
+      per_seq_overhead: fact(engine.per_seq_overhead_us.value / 1e6, "s", cal && split.engine.per_seq_overhead_us !== undefined ? "calibration" : "data", `data/engines/${engine.id}.json per_seq_overhead_us: ${engine.per_seq_overhead_us.source}`),
       sequences: fact(stats.seqs, "sequences", "override", "request batch"),
     }),
   });
@@ -169,6 +180,7 @@ export function estimate(req: EstimateRequest): Estimate {
     { what: "engine", value: `${engine.name} ${engine.version}`, provenance: `data/engines/${engine.id}.json` },
   ];
   for (const [k, f] of Object.entries(eff)) if (f.kind !== "default") assumptions.push({ what: `efficiency ${k}`, value: String(f.value), provenance: `${f.kind}: ${f.source}` });
+  assumptions.push({ what: "calibration", value: cal?.name ?? "none", provenance: cal ? cal.describe() : "defaults from data/efficiency and data/engines" });
   return {
     model: ir.id, hardware: hw.id, engine: engine.id, phase: req.phase, batch: req.batch, seqLen: req.seqLen, gpus, rows, step,
     totals: {
@@ -184,5 +196,6 @@ export function estimate(req: EstimateRequest): Estimate {
     violations,
     assumptions,
     kernelSource: model.opts.tables?.name ?? "roofline (no measured tables for this hardware × engine)",
+    calibration: cal?.name ?? "none",
   };
 }

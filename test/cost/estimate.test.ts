@@ -58,13 +58,24 @@ describe("GPT-OSS-120B FLOPs per decode token", () => {
 
 describe("explainability", () => {
   it("every headline number carries formula and inputs with provenance", () => {
-    const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 64, seqLen: 2048, useKernelTables: false });
+    const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 64, seqLen: 2048, useKernelTables: false, calibration: "none" });
     const t = e.totals.tokensPerSecondPerGpu;
     expect(t.unit).toBe("tokens/s/GPU");
     expect(t.formula).toBe("tokens / step time / GPUs");
     expect(t.value).toBeCloseTo(64 / e.step.total / 2, 6);
     expect(explainText(t)).toMatch(/step_overhead = .* \[data: data\/engines\/vllm.json/);
   });
+  it("a calibration profile replaces the defaults and is named, with calibration provenance", () => {
+    const profile = {
+      name: "test-profile", values: { memory_bandwidth: 0.9, step_overhead_ms: 2 },
+    } as unknown as import("../../lib/reconcile/calibration").Calibration;
+    profile.describe = () => "test";
+    const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 8, seqLen: 512, useKernelTables: false, calibration: profile });
+    expect(e.calibration).toBe("test-profile");
+    expect(e.step.host).toBeCloseTo(0.002 + 8 * 5e-6, 9); // calibrated 2 ms + default 5 us × 8 sequences
+    expect(explainText(e.totals.stepTime)).toMatch(/step_overhead = 0\.002 s  \[calibration:/);
+  });
+
   it("roofline: a memory-bound decode step is bounded by memory, a long prefill by compute", () => {
     const d = estimate({ model: "meta-llama/Llama-3.1-8B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "decode", batch: 1, seqLen: 128, useKernelTables: false });
     expect(d.rows.find((r) => r.layerType === "ffn.dense")!.bound).toBe("memory");
