@@ -11,6 +11,7 @@
  *
  * `listAssumptions(pinned)` gives the same entries without impacts (no simulation; ~ms per row).
  */
+import type { LengthDist } from "../serving/workload";
 import { formatNumber } from "../core/explain";
 import { parseOrThrow } from "../core/validate";
 import { decodeBatch, prefillBatch } from "../cost/batch";
@@ -274,9 +275,10 @@ function describeRun(p: PinnedRun, r: ResolvedRun): AuditLog["run"] {
     return `attention TP${pl.attention.tp}${pl.attention.dp > 1 ? ` DP${pl.attention.dp}` : ""}, MoE TP${pl.moe.tp} EP${pl.moe.ep}, FFN TP${pl.ffn.tp}${pl.pp > 1 ? `, PP${pl.pp}` : ""} × ${x.workers} worker(s)`;
   };
   const wl = parseOrThrow(Workload, p.workload, "workload");
-  const lengths = (d: { kind: string; nominal?: number; rangeRatio?: number; value?: number; min?: number; max?: number }) =>
+  // Typed through LengthDist so notebooks (compiled without strict null checks) type-check too.
+  const lengths = (d: LengthDist) =>
     d.kind === "benchmark" ? `${d.nominal} (×[${d.rangeRatio},1])` : d.kind === "fixed" ? String(d.value) : `[${d.min}, ${d.max}]`;
-  const wlText = wl.kind === "trace" ? `trace of ${wl.items.length} requests` : `${wl.kind === "closed" ? `closed loop ${wl.concurrency} clients` : `open loop ${wl.rate} req/s`}, ${wl.requests} requests, input ${lengths(wl.input)}, output ${lengths(wl.output)}`;
+  const wlText = wl.kind === "trace" ? `trace of ${wl.items.length} requests` : `${wl.kind === "closed" ? `closed loop ${wl.concurrency} clients` : `open loop ${wl.rate} req/s`}, ${wl.requests} requests, input ${lengths(wl.input as LengthDist)}, output ${lengths(wl.output as LengthDist)}`;
   const tables = r.useKernelTables === false ? "off (roofline only)" : tablesUsed(r) ? kernelSourceFor(r.hardware, r.engine, r.useKernelTables === true ? undefined : r.useKernelTables)!.name : "none for this hardware × engine (roofline)";
   return {
     model: p.model.id, hardware: p.hardware.id, engine: `${p.engine.id} (${p.engine.version})`, gpus: p.gpusCounted,

@@ -200,15 +200,16 @@ export function bundleToPinned(b: Bundle): PinnedRun {
     efficiency: b.efficiency as Efficiency,
     calibration: b.calibration ? { name: b.calibration.name, description: b.calibration.description, values: b.calibration.parameters } : null,
     overrides: b.overrides,
-    aggregated: r.aggregated ?? undefined,
-    disaggregated: r.disaggregated ?? undefined,
+    // Casts: zod's inferred fields are all optional when notebooks compile without strict null checks.
+    aggregated: (r.aggregated ?? undefined) as PinnedRun["aggregated"],
+    disaggregated: (r.disaggregated ?? undefined) as PinnedRun["disaggregated"],
     workload: r.workload,
     gpusCounted: r.gpus_counted,
     concurrency: r.concurrency,
     seed: r.seed,
     useKernelTables: r.kernel_tables,
     maxRun: r.max_run ?? undefined,
-    assumptions: b.assumptions,
+    assumptions: b.assumptions as PinnedRun["assumptions"],
     extra: r.extra,
   };
 }
@@ -228,7 +229,7 @@ export function predictBundle(b: Bundle | string): BundlePredictionResult {
   const bundle = typeof b === "string" ? readBundle(b) : b;
   const warnings: string[] = [];
   if (bundle.kernel_tables) {
-    const drift = kernelTablesDrift(bundle.kernel_tables);
+    const drift = kernelTablesDrift(bundle.kernel_tables as Parameters<typeof kernelTablesDrift>[0]);
     if (drift.length) warnings.push(`measured kernel tables differ from the export (pinned by sha256, not copied): ${drift.join(", ")}; numbers may differ`);
   }
   if (sha256Json(bundle.model.ir) !== bundle.model.summary.ir_sha256) warnings.push("model.ir differs from model.summary.ir_sha256 (the IR was edited after export); predicting from the edited IR");

@@ -45,7 +45,8 @@ export function defaultEfficiency(): Efficiency {
     for (const n of FACTOR_NAMES) {
       const x = f.factors[n];
       if (!x) throw new InputError(`data/efficiency/defaults.json: factor ${n} is missing`);
-      out[n] = { ...x, kind: "default", source: `data/efficiency/defaults.json: ${x.source}` };
+      // Fields named one by one: notebooks compile without strict null checks, where zod's inferred fields are optional.
+      out[n] = { value: x.value as number, unit: x.unit as string, min: x.min as number, max: x.max as number, kind: "default", source: `data/efficiency/defaults.json: ${x.source}` };
     }
     defaults = out;
   }
