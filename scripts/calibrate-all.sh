@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv
-for p in b200/vllm b200/trtllm h100/vllm gb200/dynamo-trt mi355x/atom; do
+# Profile files are named <hardware id>-<engine id>.json, the name calibrationFor looks up.
+for p in b200/vllm b200/trtllm h100-sxm/vllm gb200/dynamo-trt mi355x/atom; do
   out="data/calibration/$(echo "$p" | tr / -).json"
   echo "== $p → $out" >&2
   node bin/mantile.js calibrate --data "$DATA" --profile "$p" --out "$out"

@@ -93,6 +93,11 @@ export function calibrationFromFile(file: CalibrationFile, source: string): Cali
 
 export const CALIBRATION_DIR = path.join(DATA_DIR, "calibration");
 
+/** Where calibrate writes, and calibrationFor reads, the profile of a hardware × engine (ids, not aliases). */
+export function profilePath(hardwareId: string, engineId: string): string {
+  return path.join(CALIBRATION_DIR, `${hardwareId}-${engineId}.json`);
+}
+
 export function loadCalibration(file: string): Calibration {
   if (!fs.existsSync(file)) throw new InputError(`calibration profile not found: ${file}`);
   const raw = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -105,8 +110,7 @@ export function loadCalibration(file: string): Calibration {
 const cache = new Map<string, Calibration | undefined>();
 
 /**
- * Engines whose host-side behaviour is alike, nearest first: a profile fitted on one transfers to the
- * others through the physics (its parameters are fractions of peaks and host times, not results).
+ * Engines whose host-side behaviour is alike, nearest first: their overhead parameters transfer.
  */
 const ENGINE_FAMILY: Record<string, string[]> = {
   vllm: ["vllm", "sglang", "atom"],
@@ -115,21 +119,6 @@ const ENGINE_FAMILY: Record<string, string[]> = {
   trtllm: ["trtllm", "dynamo-trt"],
   "dynamo-trt": ["dynamo-trt", "trtllm"],
 };
-
-function vendorOf(hw: string): string | undefined {
-  try {
-    return getHardware(hw).vendor;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The calibration an option names: "auto" → calibrationFor(hardware, engine), "none" → none, or the profile given. */
-export function resolveCalibration(opt: "auto" | "none" | Calibration | undefined, hardware: string, engine: string): Calibration | undefined {
-  if (opt === "none") return undefined;
-  if (opt === undefined || opt === "auto") return calibrationFor(hardware, engine);
-  return opt;
-}
 
 function listProfiles(): CalibrationFile[] {
   if (!fs.existsSync(CALIBRATION_DIR)) return [];
@@ -140,37 +129,59 @@ function listProfiles(): CalibrationFile[] {
     .map((f) => loadCalibration(path.join(CALIBRATION_DIR, f)).file);
 }
 
+/** How far apart two chips are: other vendor first, then log distance of HBM bandwidth and bf16 peak. */
+function hardwareDistance(a: string, b: string): number {
+  try {
+    const x = getHardware(a);
+    const y = getHardware(b);
+    const d = Math.abs(Math.log(x.memory.bandwidth_tbps.value / y.memory.bandwidth_tbps.value)) + Math.abs(Math.log(x.dense_tflops.bf16.value / y.dense_tflops.bf16.value));
+    return (x.vendor === y.vendor ? 0 : 10) + d;
+  } catch {
+    return 100;
+  }
+}
+
+function engineDistance(a: string, b: string): number {
+  const f = ENGINE_FAMILY[a] ?? [a];
+  const i = f.indexOf(b);
+  return i >= 0 ? i : 10;
+}
+
 /**
- * The calibration a prediction uses, in order: the profile fitted for this hardware × engine; the same
- * engine family's profile on other hardware (same vendor first); this hardware's profile for another
- * engine; data/calibration/global.json; none. A transferred profile is named "<profile> → <hw>/<engine>".
+ * The calibration a prediction uses: the profile fitted for this hardware × engine; otherwise a transfer
+ * through the physics — efficiency factors (fractions of the chip's peaks) from the profile of the
+ * nearest hardware, engine overheads (host times) from the profile of the nearest engine; then
+ * data/calibration/global.json; then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
  */
 export function calibrationFor(hardware: string, engine: string): Calibration | undefined {
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
-  const specific = path.join(CALIBRATION_DIR, `${key}.json`);
+  const specific = profilePath(hardware, engine);
   let hit: Calibration | undefined;
   if (fs.existsSync(specific)) hit = loadCalibration(specific);
   else {
-    const profiles = listProfiles();
-    const family = ENGINE_FAMILY[engine] ?? [engine];
-    const vendor = vendorOf(hardware);
-    const rank = (p: CalibrationFile): number => {
-      const e = family.indexOf(p.engine ?? "");
-      const sameVendor = vendor && p.hardware && vendorOf(p.hardware) === vendor ? 0 : 1;
-      if (e >= 0) return e * 2 + sameVendor;
-      if (p.hardware === hardware) return 100;
-      return Infinity;
-    };
-    const best = profiles.map((p) => ({ p, r: rank(p) })).filter((x) => Number.isFinite(x.r)).sort((a, b) => a.r - b.r)[0];
+    const profiles = listProfiles().filter((p) => p.hardware && p.engine);
     const global = path.join(CALIBRATION_DIR, "global.json");
-    if (best) {
-      const c = calibrationFromFile(best.p, `data/calibration/${best.p.name}.json`);
-      hit = { ...c, name: `${best.p.name} → ${hardware}/${engine}`, describe: () => `transferred (no profile fitted for ${hardware} × ${engine}): ${c.describe()}` };
+    if (profiles.length) {
+      const byHw = [...profiles].sort((a, b) => hardwareDistance(hardware, a.hardware!) + 0.01 * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + 0.01 * engineDistance(engine, b.engine!)))[0];
+      const byEngine = [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + 0.01 * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + 0.01 * hardwareDistance(hardware, b.hardware!)))[0];
+      const values: Partial<Record<ParamName, number>> = {};
+      for (const [k, v] of Object.entries(byHw.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "efficiency") values[k] = v.value;
+      for (const [k, v] of Object.entries(byEngine.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "engine") values[k] = v.value;
+      const name = byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${byHw.name} (efficiency) + ${byEngine.name} (engine) → ${hardware}/${engine}`;
+      const why = `transferred: no profile fitted for ${hardware} × ${engine}; efficiency factors from ${byHw.name} (nearest hardware), engine overheads from ${byEngine.name} (nearest engine)`;
+      hit = { name, file: byHw, values, apply: (req) => applyParameters(values, req, `calibration ${name}`), describe: () => why };
     } else if (fs.existsSync(global)) hit = loadCalibration(global);
   }
   cache.set(key, hit);
   return hit;
+}
+
+/** The calibration an option names: "auto" → calibrationFor(hardware, engine), "none" → none, or the profile given. */
+export function resolveCalibration(opt: "auto" | "none" | Calibration | undefined, hardware: string, engine: string): Calibration | undefined {
+  if (opt === "none") return undefined;
+  if (opt === undefined || opt === "auto") return calibrationFor(hardware, engine);
+  return opt;
 }
 
 export function clearCalibrationCache(): void {
