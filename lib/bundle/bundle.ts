@@ -9,7 +9,7 @@ import * as path from "path";
 import type { z } from "zod";
 import { PROJECT_ROOT } from "../core/paths";
 import { InputError } from "../core/validate";
-import { KERNELS_DIR, resolveKernelSystem } from "../kernels";
+import { KERNELS_DIR, resolveKernelSystem } from "../kernels/index";
 import type { ModelIR } from "../model/ir";
 import type { Efficiency } from "../step/efficiency";
 import { predictPinned, type PinnedRun, type PoolMemory, type RunPrediction } from "./run";

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InputError } from "../core/validate";
-import { auditPinned, auditTable } from "../audit";
+import { auditPinned, auditTable } from "../audit/index";
 import { bundleToPinned, readBundle } from "../bundle/bundle";
 import { helpText, parseFlags, type OptionSpec } from "./args";
 import { pinFromFlags, RUN_FLAGS } from "./export";

@@ -7,7 +7,7 @@ import * as path from "path";
 import { csvLine, readCsv } from "../core/csv";
 import { formatNumber } from "../core/explain";
 import { InputError, parseOrThrow } from "../core/validate";
-import { auditCsv, auditPinned, sidecarPath, writeAuditSet } from "../audit";
+import { auditCsv, auditPinned, sidecarPath, writeAuditSet } from "../audit/index";
 import { exportBundle, predictBundle, readBundle, writeBundle, type BundlePredictionResult, type ExportSource } from "../bundle/bundle";
 import { checkOverrides, pinRow, predictPinned, type ParamValues, type PinnedRun, type PinOptions } from "../bundle/run";
 import { loadCalibration, PARAM_NAMES, type ParamName } from "../reconcile/calibration";

@@ -5,7 +5,7 @@
 import type { Dtype } from "../core/dtypes";
 import type { Op } from "../cost/ops";
 import type { HardwareProfile } from "../hardware/schema";
-import { loadKernelTables, type KernelTables } from "../kernels";
+import { loadKernelTables, type KernelTables } from "../kernels/index";
 import type { KernelLookup } from "../kernels/types";
 import type { EngineProfile } from "../serving/engine";
 import type { KernelSource } from "./roofline";
