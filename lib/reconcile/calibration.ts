@@ -18,6 +18,7 @@ export const CALIBRATION_PARAMETERS = {
   gemm_compute: { kind: "efficiency", unit: "fraction of dense peak", min: 0.2, max: 0.95 },
   attention_compute: { kind: "efficiency", unit: "fraction of dense peak", min: 0.15, max: 0.9 },
   comm_bandwidth: { kind: "efficiency", unit: "fraction of scale-up bandwidth", min: 0.3, max: 0.95 },
+  kernel_gap_graph_us: { kind: "efficiency", unit: "us between CUDA-graph kernels", min: 0, max: 10 },
   step_overhead_ms: { kind: "engine", unit: "ms per step", min: 0.1, max: 10 },
   per_seq_overhead_us: { kind: "engine", unit: "us per running sequence per step", min: 0, max: 60 },
   request_overhead_ms: { kind: "engine", unit: "ms per request", min: 0, max: 200 },

@@ -57,7 +57,15 @@ function lookupOp(t: KernelTables, op: Op, use: Set<TableOp>): KernelLookup | un
     return t.moe({ tokens: Math.max(1, Math.ceil(m.tokens)), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION });
   }
   if (op.comm && op.comm.op !== "p2p" && op.comm.scope === "scale_up") {
-    return t.collective(op.comm.op, op.comm.bytes, op.comm.gpus);
+    const r = t.collective(op.comm.op, op.comm.bytes, op.comm.gpus);
+    if (op.comm.op === "all_gather" || op.comm.op === "reduce_scatter") {
+      // An all-gather or reduce-scatter moves half the data of an all-reduce of the same buffer, so it never
+      // needs longer than the engine's own (custom, CUDA-graph) all-reduce; NCCL's small-message launch cost
+      // would otherwise dominate DP-attention MoE exchanges that engines run with custom kernels.
+      const ar = t.collective("all_reduce", op.comm.bytes, op.comm.gpus);
+      if (ar && (!r || ar.latencyMs < r.latencyMs)) return { ...ar, source: `${ar.source} (bounds ${op.comm.op}: half the data of an all-reduce)` };
+    }
+    return r;
   }
   return undefined;
 }
