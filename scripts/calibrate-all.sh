@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Refit every committed calibration profile from the InferenceMAX rows (long: ~10–30 min per profile on
-# 2 cores). Each profile is fitted on its hardware × engine rows; global.json on all single-node rows and
-# is what predictions use for hardware × engine pairs without a profile of their own.
+# Refit every committed calibration profile from the InferenceMAX rows, with the flags each was fitted
+# with (long: ~10–30 min per profile on 2 cores). Profile files are named <hardware id>-<engine id>.json,
+# the name calibrationFor looks up; hardware × engine pairs without a profile get a transfer (see
+# lib/reconcile/calibration.ts calibrationFor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv
-# Profile files are named <hardware id>-<engine id>.json, the name calibrationFor looks up.
-for p in b200/vllm b200/trtllm h100-sxm/vllm gb200/dynamo-trt mi355x/atom; do
-  out="data/calibration/$(echo "$p" | tr / -).json"
-  echo "== $p → $out" >&2
-  node bin/mantile.js calibrate --data "$DATA" --profile "$p" --out "$out"
-done
-node bin/mantile.js calibrate --data "$DATA" --profile global --out data/calibration/global.json
+ATTN=memory_bandwidth,gemm_compute,attention_compute,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
+GAP=memory_bandwidth,gemm_compute,kernel_gap_graph_us,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
+cal() { echo "== $1 → $2" >&2; shift 0; node bin/mantile.js calibrate --data "$DATA" --profile "$1" --out "$2" "${@:3}"; }
+cal b200/vllm data/calibration/b200-vllm.json --params "$ATTN" --max-evals 120 --cv-evals 60
+cal h100-sxm/vllm data/calibration/h100-sxm-vllm.json --params "$ATTN" --max-evals 120 --cv-evals 60
+cal mi355x/atom data/calibration/mi355x-atom.json --params "$ATTN" --max-evals 120 --cv-evals 60
+cal b200/trtllm data/calibration/b200-trtllm.json --params "$GAP" --max-evals 110 --cv-evals 50
+cal gb200/dynamo-trt data/calibration/gb200-dynamo-trt.json --params "$GAP" --max-evals 60 --cv kfold --folds 3 --cv-evals 30
