@@ -35,8 +35,8 @@ for (const [src, target, own] of pairs) {
     const a = [+r.throughput_tokens_per_sec_per_gpu, +r.mean_time_to_first_token_sec, +r.mean_time_per_output_token_sec, +r.mean_end_to_end_latency_sec];
     [p.throughputPerGpu, p.ttft, p.tpot, p.e2e].forEach((x, i) => (e[i] += Math.abs(x / a[i] - 1)));
   }
-  const ownFile = path.join(ROOT, "data/calibration", `${own}.json`);
-  const cv = fs.existsSync(ownFile) ? JSON.parse(fs.readFileSync(ownFile, "utf8")).cross_validation : undefined;
+  const ownFile = [path.join(ROOT, "data/calibration", `${own}.json`), path.join(DIR, "calibration-variants", `${own}.json`)].find((f) => fs.existsSync(f)) ?? "";
+  const cv = ownFile ? JSON.parse(fs.readFileSync(ownFile, "utf8")).cross_validation : undefined;
   const k = cv && (Object.entries(cv).find(([n]) => n.endsWith("-fold"))?.[1] as Record<string, number> | undefined);
   const ownText = k ? `${k.throughput_mape}% / ${k.ttft_mape}% / ${k.tpot_mape}% / ${k.e2e_mape}%` : "not fitted";
   out.push(`| ${src} | ${target} rows | ${g.length} | ${e.map((x) => ((100 * x) / g.length).toFixed(1) + "%").join(" | ")} | ${ownText} |`);
