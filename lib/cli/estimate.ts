@@ -80,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   out.push("");
   out.push(`throughput: ${formatNumber(e.totals.tokensPerSecondPerGpu.value)} tokens/s/GPU; bottleneck: ${e.bottleneck}`);
   out.push(`memory per GPU: weights ${formatNumber(e.memory.weightsPerGpu.value / 1e9)} GB, KV pool ${formatNumber(e.memory.kvPoolPerGpu.value / 1e9)} GB (${formatNumber(Math.floor(e.memory.kvCapacityTokens.value))} tokens)`);
+  out.push(e.minimumChips ? `minimum GPUs for these weights and this batch's KV: ${e.minimumChips.chips} (${e.minimumChips.reason})` : "minimum GPUs: does not fit within 64 pipeline stages of one domain's TP");
   for (const v of e.violations) out.push(`${v.severity.toUpperCase()} [${v.phase} ${v.field}] ${v.message} — fix: ${v.fix}`);
   if (f.explain) out.push("", explainText(e.totals.stepTime, "step_time", 0, 3), explainText(e.totals.tokensPerSecondPerGpu, "throughput", 0, 1));
   process.stdout.write(out.join("\n") + "\n");

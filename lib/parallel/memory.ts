@@ -85,3 +85,42 @@ export function memoryReport(
   });
   return { weightsPerGpu: w, kvPerTokenPerGpu: kvTok, kvWindowPerSeqPerGpu: kvWin, usablePerGpu: usable, kvPoolPerGpu: pool, kvCapacityTokens: capTokens };
 }
+
+export interface MinimumChips {
+  /** Fewest GPUs whose memory holds the weights plus the KV of `contextTokens`, and the plan found. */
+  chips: number;
+  tp: number;
+  pp: number;
+  reason: string;
+}
+
+/**
+ * The smallest TP × PP (TP within one scale-up domain, powers of two; MoE experts split over the same
+ * GPUs) whose per-GPU weights plus the KV cache of `contextTokens` tokens fit the usable memory.
+ * Only layouts that pass plan validation count.
+ */
+export function minimumChips(
+  ir: ModelIR,
+  hw: HardwareProfile,
+  plan: ParallelPlan,
+  engine: { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean },
+  contextTokens: number,
+  validate: (p: ParallelPlan) => boolean,
+): MinimumChips | undefined {
+  const domain = hw.scale_up.domain_gpus.value;
+  const candidates: { tp: number; pp: number }[] = [];
+  for (let pp = 1; pp <= 64; pp *= 2) for (let tp = 1; tp <= domain; tp *= 2) candidates.push({ tp, pp });
+  candidates.sort((a, b) => a.tp * a.pp - b.tp * b.pp || b.tp - a.tp);
+  for (const { tp, pp } of candidates) {
+    const moe = ir.layers.find((l) => l.moe)?.moe;
+    const ep = moe && moe.experts % tp === 0 ? tp : 1;
+    const phase: PhasePlan = { pp, attention: { tp, dp: 1, cp: 1 }, moe: { tp: tp / ep, ep }, ffn: { tp }, sp: false };
+    const p: ParallelPlan = { ...plan, prefill: phase, decode: phase };
+    if (!validate(p)) continue;
+    const m = memoryReport(ir, hw, p, phase, engine);
+    if (m.kvCapacityTokens.value >= contextTokens) {
+      return { chips: tp * pp, tp, pp, reason: `TP ${tp} × PP ${pp}${ep > 1 ? ` (EP ${ep})` : ""}: ${(m.weightsPerGpu.value / 1e9).toFixed(1)} GB of weights and ${Math.floor(m.kvCapacityTokens.value)} KV tokens per GPU` };
+    }
+  }
+  return undefined;
+}

@@ -9,7 +9,7 @@ import type { HardwareProfile } from "../hardware/schema";
 import { getHardware } from "../hardware/registry";
 import type { ModelIR } from "../model/ir";
 import { loadModel } from "../model/registry";
-import { memoryReport, type MemoryReport } from "../parallel/memory";
+import { memoryReport, minimumChips, type MemoryReport, type MinimumChips } from "../parallel/memory";
 import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan, type Violation } from "../parallel/validate";
 import { parseOrThrow } from "../core/validate";
@@ -74,6 +74,8 @@ export interface Estimate {
   totals: Record<"flops" | "weightBytes" | "kvBytes" | "commBytes" | "stepTime" | "tokensPerSecondPerGpu", Explained>;
   bottleneck: Bound;
   memory: MemoryReport;
+  /** Fewest GPUs that hold these weights (same dtypes) and this step's KV, with the layout. */
+  minimumChips: MinimumChips | null;
   violations: Violation[];
   assumptions: Assumption[];
   kernelSource: string;
@@ -168,6 +170,11 @@ export function estimate(req: EstimateRequest): Estimate {
     slidingWindowTrim: engine.sliding_window_kv_trim,
   });
   const violations = validatePlan(ir, plan);
+  const memEngine = {
+    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", engine.gpu_memory_utilization.source),
+    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", engine.runtime_reserve_gb.source),
+    slidingWindowTrim: engine.sliding_window_kv_trim,
+  };
   const needKv = req.phase === "prefill" ? req.batch * req.seqLen : req.batch * (req.seqLen + 1);
   if (memory.kvPoolPerGpu.value < 0) {
     violations.push({ severity: "error", phase: req.phase, field: "memory", message: `weights (${(memory.weightsPerGpu.value / 1e9).toFixed(1)} GB/GPU) exceed usable memory (${(memory.usablePerGpu.value / 1e9).toFixed(1)} GB)`, fix: "raise TP/EP/PP, or use a smaller weight dtype" });
@@ -193,6 +200,7 @@ export function estimate(req: EstimateRequest): Estimate {
     },
     bottleneck: step.bottleneck,
     memory,
+    minimumChips: minimumChips(ir, hw, plan, memEngine, req.batch * (req.seqLen + 1), (p) => !validatePlan(ir, p).some((v) => v.severity === "error")) ?? null,
     violations,
     assumptions,
     kernelSource: model.opts.tables?.name ?? "roofline (no measured tables for this hardware × engine)",

@@ -109,6 +109,16 @@ describe("plan validation reports every violation with its fix", () => {
     const e = estimate({ model: "meta-llama/Llama-3.1-405B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "decode", batch: 1, seqLen: 128, useKernelTables: false });
     expect(e.violations.find((x) => x.field === "memory")?.message).toMatch(/exceed usable memory/);
   });
+  it("minimum GPUs: Llama-3.1-405B in bf16 on H100 needs 16 (TP 8 × PP 2); GPT-OSS-120B on B200 needs 1", () => {
+    // 405.85e9 params × 2 B = 811.7 GB of weights; usable per H100 = 80 GB × 0.9 − 4 GB reserve = 68 GB,
+    // so ≥ 12 GPUs; with power-of-two TP ≤ 8 per node and PP stages the first layout that fits is 8 × 2.
+    const big = estimate({ model: "meta-llama/Llama-3.1-405B", hardware: "h100", plan: simplePlan({ tp: 8 }), phase: "decode", batch: 1, seqLen: 1024, useKernelTables: false, calibration: "none" });
+    expect(big.minimumChips).toMatchObject({ chips: 16, tp: 8, pp: 2 });
+    // GPT-OSS-120B: ~65 GB (MXFP4 experts, bf16 rest) < 180 GB × 0.9 − 4 GB on one B200.
+    const small = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 1, seqLen: 1024, useKernelTables: false, calibration: "none" });
+    expect(small.minimumChips?.chips).toBe(1);
+  });
+
   it("bad plan input is a zod error naming the field", () => {
     expect(() => estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: { prefill: { attention: { tp: 0 } }, decode: {} } as never, phase: "decode", batch: 1, seqLen: 1 })).toThrow(/prefill\.attention\.tp: attention\.tp must be ≥ 1/);
   });
