@@ -7,26 +7,66 @@ import type { LayerIR, ModelIR, TensorIR } from "../model/ir";
 import { weightDtype } from "../cost/ops";
 import type { ParallelPlan, PhasePlan } from "./plan";
 
-/** How many ways a tensor is split on one stage's GPUs. */
-function shardFactor(l: LayerIR, x: TensorIR, p: PhasePlan): number {
+/** Which plan degree splits a tensor on one stage's GPUs (the same for every layer of a kind). */
+type ShardRule = "tp" | "kv" | "none" | "moe" | "ffn" | "vocab";
+
+function shardRule(l: LayerIR, x: TensorIR): ShardRule {
   switch (x.group) {
     case "attention": {
       const a = l.attention;
-      const tp = p.attention.tp;
-      if (a && !a.mla && /k_proj|v_proj/.test(x.name)) return Math.min(tp, a.kvHeads); // KV heads replicate beyond their count
-      if (a?.mla && /kv_a_proj|q_a_proj/.test(x.name)) return 1; // MLA down-projections are replicated
-      return /o_proj\.bias|sinks/.test(x.name) ? (x.name.includes("sinks") ? tp : 1) : tp;
+      if (a && !a.mla && /k_proj|v_proj/.test(x.name)) return "kv"; // KV heads replicate beyond their count
+      if (a?.mla && /kv_a_proj|q_a_proj/.test(x.name)) return "none"; // MLA down-projections are replicated
+      if (/o_proj\.bias/.test(x.name)) return "none";
+      return "tp";
     }
     case "experts":
-      return p.moe.tp * p.moe.ep;
+      return "moe";
     case "ffn":
-      return l.kind === "moe" ? p.moe.tp * p.moe.ep : p.ffn.tp;
+      return l.kind === "moe" ? "moe" : "ffn";
     case "embedding":
     case "lm_head":
-      return p.attention.tp * p.attention.dp;
+      return "vocab";
     default:
-      return 1; // router, norms
+      return "none"; // router, norms
   }
+}
+
+function shardOf(rule: ShardRule, p: PhasePlan, kvHeads: number): number {
+  switch (rule) {
+    case "tp":
+      return p.attention.tp;
+    case "kv":
+      return Math.min(p.attention.tp, kvHeads);
+    case "moe":
+      return p.moe.tp * p.moe.ep;
+    case "ffn":
+      return p.ffn.tp;
+    case "vocab":
+      return p.attention.tp * p.attention.dp;
+    case "none":
+      return 1;
+  }
+}
+
+/** Parameters per (dtype group, shard rule), summed once per model: memory then costs O(groups), not O(tensors). */
+const paramClasses = new WeakMap<ModelIR, { group: TensorIR["group"]; rule: ShardRule; params: number }[]>();
+function classesOf(ir: ModelIR) {
+  let c = paramClasses.get(ir);
+  if (!c) {
+    const m = new Map<string, { group: TensorIR["group"]; rule: ShardRule; params: number }>();
+    for (const l of ir.layers) {
+      for (const x of l.tensors) {
+        const rule = shardRule(l, x);
+        const k = `${x.group}|${rule}`;
+        const e = m.get(k) ?? { group: x.group, rule, params: 0 };
+        e.params += x.params;
+        m.set(k, e);
+      }
+    }
+    c = [...m.values()];
+    paramClasses.set(ir, c);
+  }
+  return c;
 }
 
 export interface MemoryReport {
@@ -49,9 +89,8 @@ export function memoryReport(
   engine: { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean },
 ): MemoryReport {
   let weights = 0;
-  for (const l of ir.layers) {
-    for (const x of l.tensors) weights += (x.params * bytesPerElement(weightDtype(ir, plan, x.group))) / shardFactor(l, x, phase);
-  }
+  const kvHeads = ir.layers.find((l) => l.attention)?.attention?.kvHeads ?? 1;
+  for (const c of classesOf(ir)) weights += (c.params * bytesPerElement(weightDtype(ir, plan, c.group))) / shardOf(c.rule, phase, kvHeads);
   // The largest pipeline stage holds 1/pp of the decoder blocks (embedding and head sit on end stages).
   weights /= phase.pp;
   const kvB = bytesPerElement(plan.kvCache);
