@@ -5,7 +5,8 @@ export type Row = Record<string, unknown>;
 /** What `table` needs of a danfojs DataFrame (no import of danfojs here). */
 export interface DataFrameLike {
   columns: string[];
-  values: unknown[][];
+  /** Rows of values (danfojs types it as 1-D or 2-D, so a 1-D value is a one-column row). */
+  values: unknown[];
   index?: (string | number)[];
 }
 
@@ -35,7 +36,7 @@ export function toRows(input: Row[] | DataFrameLike, opts: TableOptions = {}): {
     const idx = input.index ?? input.values.map((_, i) => i);
     const rows = input.values.map((vals, i) => {
       const r: Row = showIndex ? { "": idx[i] } : {};
-      cols.forEach((c, j) => (r[c] = vals[j]));
+      cols.forEach((c, j) => (r[c] = Array.isArray(vals) ? vals[j] : vals));
       return r;
     });
     const columns = opts.columns ?? (showIndex ? ["", ...cols] : cols);
