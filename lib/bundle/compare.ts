@@ -15,17 +15,11 @@ import { ParallelPlan } from "../parallel/plan";
 import { ConfigRow } from "../reconcile/standard";
 import { Workload } from "../serving/workload";
 import { predictBundle, readBundle, sha256Json } from "./bundle";
+import type { HeadlineMetrics } from "../reconcile/predict";
 import { pinRow, predictPinned, resolveRun, type PinnedRun, type PinOptions, type PoolMemory } from "./run";
 
 /** The metrics a comparison needs (RunPrediction has them all). */
-export interface RunMetrics {
-  throughputPerGpu: number;
-  outputThroughputPerGpu: number;
-  ttft: number;
-  p99Ttft: number;
-  tpot: number;
-  e2e: number;
-  bottleneck: string;
+export interface RunMetrics extends HeadlineMetrics {
   memory: PoolMemory;
   prefillMemory?: PoolMemory;
 }

@@ -21,7 +21,7 @@ import { convertRow, type Assumption } from "../reconcile/convert";
 import type { ConfigRow } from "../reconcile/standard";
 import { withEngineOverrides, type EngineNumber, type EngineProfile } from "../serving/engine";
 import type { PoolSpec, SimulationRequest } from "../serving/simulate";
-import { simulateWithBottleneck } from "../reconcile/predict";
+import { simulateWithBottleneck, type HeadlineMetrics } from "../reconcile/predict";
 import { meanLength, Workload, type WorkloadInput } from "../serving/workload";
 import { defaultEfficiency, withFactors, type Efficiency, type FactorName } from "../step/efficiency";
 import type { KernelTableChoice } from "../step/estimate";
@@ -101,14 +101,7 @@ export interface PoolMemory {
   kvCapacityTokens: number;
 }
 
-export interface RunPrediction {
-  throughputPerGpu: number;
-  outputThroughputPerGpu: number;
-  ttft: number;
-  p99Ttft: number;
-  tpot: number;
-  e2e: number;
-  bottleneck: string;
+export interface RunPrediction extends HeadlineMetrics {
   calibration: string;
   /** Aggregated pool, or the decode pool of a disaggregated run. */
   memory: PoolMemory;

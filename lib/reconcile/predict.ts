@@ -14,7 +14,8 @@ import { resolveCalibration, type Calibration } from "./calibration";
 import { convertRow, type Assumption, type PredictionRequest } from "./convert";
 import { ConfigRow, PREDICTED_COLUMNS } from "./standard";
 
-export interface RowPrediction {
+/** The headline numbers of one prediction, as every caller (CSV rows, bundles, run comparison) reports them. */
+export interface HeadlineMetrics {
   throughputPerGpu: number;
   outputThroughputPerGpu: number;
   ttft: number;
@@ -22,6 +23,9 @@ export interface RowPrediction {
   tpot: number;
   e2e: number;
   bottleneck: string;
+}
+
+export interface RowPrediction extends HeadlineMetrics {
   calibration: string;
   assumptions: Assumption[];
   sim: SimulationResult;
