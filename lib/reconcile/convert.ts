@@ -80,10 +80,16 @@ function weightsFor(precision: string, ir: ModelIR, a: Assumption[], vendor: str
     a.push({ what: "precision fp8", value: "FP8 for linear weights, BF16 embedding/head", why: "per-tensor FP8 quantisation of the BF16 checkpoint" });
     return { attention: "fp8", ffn: "fp8", experts: "fp8" };
   }
+  // Explicit formats name the linear weights' dtype directly.
+  const explicit: Record<string, Dtype> = { nvfp4: "nvfp4", mxfp4: "mxfp4", int8: "int8", w8a8: "int8", int4: "int4", awq: "int4", gptq: "int4", w4a16: "int4", fp8_e4m3: "fp8", "fp8-block": "fp8-block" };
+  if (explicit[p]) {
+    a.push({ what: `precision ${precision}`, value: `${explicit[p]} for linear weights (attention, FFN, experts), BF16 embedding/head`, why: "the precision names the weight format" });
+    return { attention: explicit[p], ffn: explicit[p], experts: explicit[p] };
+  }
   if (p === "bf16" || p === "fp16") {
     return { attention: "bf16", ffn: "bf16", experts: "bf16", router: "bf16", embedding: "bf16", lm_head: "bf16" };
   }
-  throw new InputError(`precision "${precision}" is not understood: use fp4, fp8, bf16 or fp16`);
+  throw new InputError(`precision "${precision}" is not understood: use fp4, fp8, bf16, fp16, nvfp4, mxfp4, int8 or int4`);
 }
 
 export function convertRow(row: ConfigRow): PredictionRequest {

@@ -57,7 +57,10 @@ export function collectiveTraffic(op: CollectiveOp, gpus: number): number {
 
 export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs: number, tables?: KernelSource): OpTime {
   const gap = (kernelGapUs * op.kernels) / 1e6;
-  const measured = tables?.time(op);
+  // A collective wider than one scale-up domain (e.g. EP 16 over two HGX nodes) runs at scale-out speed,
+  // which the single-node tables do not cover.
+  const crossesDomain = op.comm !== undefined && op.comm.gpus > hw.scale_up.domain_gpus.value;
+  const measured = crossesDomain ? undefined : tables?.time(op);
   if (measured) {
     const bound: Bound = op.kind === "comm" ? "communication" : rooflineBound(op, hw, eff);
     return {
@@ -68,8 +71,9 @@ export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs
   }
   if (op.kind === "comm" && op.comm) {
     const c = op.comm;
-    const bw = (c.scope === "scale_up" ? hw.scale_up.bandwidth_gbps_unidir.value : hw.scale_out.bandwidth_gbps_unidir.value) * 1e9;
-    const lat = (c.scope === "scale_up" ? hw.scale_up.latency_us.value : hw.scale_out.latency_us.value) / 1e6;
+    const up = c.scope === "scale_up" && !crossesDomain;
+    const bw = (up ? hw.scale_up.bandwidth_gbps_unidir.value : hw.scale_out.bandwidth_gbps_unidir.value) * 1e9;
+    const lat = (up ? hw.scale_up.latency_us.value : hw.scale_out.latency_us.value) / 1e6;
     const comm = c.gpus > 1 ? lat + (c.bytes * collectiveTraffic(c.op, c.gpus)) / (bw * eff.comm_bandwidth.value) : 0;
     return { seconds: comm + gap, compute: 0, memory: 0, comm, overhead: gap, bound: "communication", source: "roofline", extrapolated: false };
   }

@@ -82,6 +82,21 @@ describe("explainability", () => {
     const p = estimate({ model: "meta-llama/Llama-3.1-8B", hardware: "h100", plan: simplePlan({ tp: 1 }), phase: "prefill", batch: 4, seqLen: 4096, useKernelTables: false });
     expect(p.rows.find((r) => r.layerType === "ffn.dense")!.bound).toBe("compute");
   });
+  it("a collective wider than one scale-up domain runs at scale-out speed", async () => {
+    const { opTime } = await import("../../lib/step/roofline");
+    const { getHardware } = await import("../../lib/hardware/registry");
+    const { defaultEfficiency } = await import("../../lib/step/efficiency");
+    const hw = getHardware("b200"); // 8-GPU NVLink domain
+    const eff = defaultEfficiency();
+    const op = (gpus: number) => ({ layerType: "t", layers: 1, name: "ar", kind: "comm" as const, flops: 0, weightBytes: 0, activationBytes: 0, kvBytes: 0, computeDtype: "bf16" as const, kernels: 0, formula: "", comm: { op: "all_reduce" as const, bytes: 1e8, gpus, scope: "scale_up" as const } });
+    // 16 GPUs: latency_out + 1e8 B × 2·15/16 / (scale-out GB/s × 1e9 × comm efficiency).
+    const out = hw.scale_out;
+    const expected = out.latency_us.value / 1e6 + (1e8 * (2 * 15) / 16) / (out.bandwidth_gbps_unidir.value * 1e9 * eff.comm_bandwidth.value);
+    expect(opTime(op(16), hw, eff, 0).comm).toBeCloseTo(expected, 12);
+    // 8 GPUs stay on NVLink: far faster.
+    expect(opTime(op(8), hw, eff, 0).comm).toBeLessThan(expected / 5);
+  });
+
   it("ring all-reduce moves 2(n−1)/n of the message per GPU", () => {
     expect(collectiveTraffic("all_reduce", 8)).toBeCloseTo(1.75, 10);
     expect(collectiveTraffic("all_gather", 4)).toBeCloseTo(0.75, 10);
