@@ -7,7 +7,10 @@ import { getHardware } from "../hardware/registry";
 import type { HardwareProfile } from "../hardware/schema";
 import { loadModel } from "../model/registry";
 import type { DtypeGroup, ModelIR } from "../model/ir";
-import { simplePlan, type ParallelPlanInput } from "../parallel/plan";
+import { ParallelPlan, simplePlan, type ParallelPlanInput } from "../parallel/plan";
+import { validatePlan } from "../parallel/validate";
+import { memoryReport } from "../parallel/memory";
+import { fact } from "../core/explain";
 import { getEngine, type EngineProfile } from "../serving/engine";
 import { benchmarkClosedLoop, type WorkloadInput } from "../serving/workload";
 import { speculativeFor, type Speculative } from "../serving/speculative";
@@ -39,6 +42,16 @@ export interface PredictionRequest {
 
 /** Benchmark framework names → engine profiles. */
 const FRAMEWORK_ENGINE: Record<string, string> = { vllm: "vllm", trt: "trtllm", trtllm: "trtllm", "tensorrt-llm": "trtllm", sglang: "sglang", atom: "atom", "dynamo-trt": "dynamo-trt", "dynamo-trtllm": "dynamo-trt", "dynamo-sglang": "sglang", "dynamo-vllm": "vllm" };
+
+/** KV tokens one replica's pool holds under a plan (all attention-DP ranks). */
+function kvTokensOf(model: ModelIR, hw: HardwareProfile, plan: ParallelPlan, engine: EngineProfile): number {
+  const m = memoryReport(model, hw, plan, plan.decode, {
+    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", engine.gpu_memory_utilization.source),
+    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", engine.runtime_reserve_gb.source),
+    slidingWindowTrim: engine.sliding_window_kv_trim,
+  });
+  return m.kvPoolPerGpu.value > 0 ? m.kvCapacityTokens.value * plan.decode.attention.dp : 0;
+}
 
 /** Exact names first, then the engine a composite name contains (e.g. "dynamo-sglang", "sglang-disagg"). */
 function engineFor(framework: string): string | undefined {
@@ -96,21 +109,25 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   const a: Assumption[] = [];
   const model = loadModel(row.model);
   const hardware = getHardware(row.gpu_model);
-  const engineId = engineFor(row.framework);
+  const engineId = row.framework === "" ? "vllm" : engineFor(row.framework);
   if (!engineId) throw new InputError(`framework "${row.framework}" is not known: use one of ${Object.keys(FRAMEWORK_ENGINE).join(", ")}`);
   const engine = getEngine(engineId);
-  a.push({ what: "engine", value: `${engine.name} profile (data/engines/${engine.id}.json)`, why: `framework "${row.framework}"` });
+  a.push({ what: "engine", value: `${engine.name} profile (data/engines/${engine.id}.json)`, why: row.framework === "" ? "the row names no framework: vLLM assumed" : `framework "${row.framework}"` });
   const weights = weightsFor(row.precision, model, a, hardware.vendor);
   if (model.id !== row.model.toLowerCase()) a.push({ what: "model", value: `architecture of ${model.id}`, why: `"${row.model}" names a checkpoint of that architecture` });
   a.push({ what: "KV-cache dtype", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype; the benchmark does not state it" });
-  a.push({ what: "workload", value: `closed loop: ${row.concurrency} clients, ${10 * row.concurrency} requests, lengths uniform in [⌊0.8·L⌋, L]`, why: "InferenceMAX client (benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10×CONC)" });
   let speculative: Speculative | undefined;
   if (row.spec_decoding && row.spec_decoding.toLowerCase() !== "none") {
     speculative = speculativeFor(row.spec_decoding);
     a.push({ what: "speculative decoding", value: `${speculative.draftTokens} draft tokens, acceptance ${speculative.acceptance} → ${speculative.tokensPerStep.toFixed(2)} tokens per step`, why: speculative.source });
   }
-  const workload = benchmarkClosedLoop(row.concurrency, row.input_seq_len, row.output_seq_len);
+  const workloadFor = (concurrency: number) => {
+    a.push({ what: "workload", value: `closed loop: ${concurrency} clients, ${10 * concurrency} requests, lengths uniform in [⌊0.8·L⌋, L]`, why: "InferenceMAX client (benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10×CONC)" });
+    return benchmarkClosedLoop(concurrency, row.input_seq_len, row.output_seq_len);
+  };
   if (row.disagg) {
+    if (row.concurrency === 0) throw new InputError("concurrency is required for a disaggregated row");
+    const workload = workloadFor(row.concurrency);
     const need = (v: number | undefined, name: string) => {
       if (v === undefined) throw new InputError(`disaggregated row needs ${name}`);
       return v;
@@ -125,9 +142,29 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     if (row.prefill_dp_attention || row.decode_dp_attention) a.push({ what: "DP-attention", value: "attention data-parallel across the worker's TP ranks; MoE tokens all-gathered / reduce-scattered", why: "dp_attention true" });
     return { model, hardware, engine, workload, disaggregated: { prefill, decode }, gpusCounted: gpus, speculative, assumptions: a };
   }
-  const tp = row.tensor_parallel;
-  if (tp === undefined) throw new InputError("tensor_parallel is required for a single-node (disagg=false) row");
   const ep = row.expert_parallel ?? 1;
+  const perRequest = row.input_seq_len + row.output_seq_len;
+  let tp = row.tensor_parallel;
+  if (tp === undefined) {
+    // No TP given: the smallest power-of-two TP in one scale-up domain that holds the weights and the KV
+    // of the given concurrency (or of one request).
+    const need = Math.max(1, row.concurrency) * perRequest;
+    for (let t = 1; t <= hardware.scale_up.domain_gpus.value && tp === undefined; t *= 2) {
+      const plan = ParallelPlan.parse(simplePlan({ tp: t, ep: Math.min(ep, t), dpAttention: row.dp_attention, weights }));
+      if (validatePlan(model, plan).some((v) => v.severity === "error")) continue;
+      if (kvTokensOf(model, hardware, plan, engine) >= need) tp = t;
+    }
+    if (tp === undefined) throw new InputError(`tensor_parallel is empty and no TP up to ${hardware.scale_up.domain_gpus.value} holds ${model.id} with ${need} tokens of KV on ${hardware.id}: give tensor_parallel (and pipeline stages)`);
+    a.push({ what: "tensor parallel", value: `TP ${tp} (smallest power of two that fits)`, why: "the row gives no tensor_parallel" });
+  }
+  let concurrency = row.concurrency;
+  if (concurrency === 0) {
+    // No concurrency: saturate the engine — as many sequences as its limit and the KV pool allow.
+    const plan = ParallelPlan.parse(simplePlan({ tp, ep, dpAttention: row.dp_attention, weights }));
+    concurrency = Math.max(1, Math.min(engine.max_num_seqs.value * plan.decode.attention.dp, Math.floor(kvTokensOf(model, hardware, plan, engine) / perRequest)));
+    a.push({ what: "concurrency", value: `${concurrency} (saturating: min(max_num_seqs, KV pool / (ISL + OSL)))`, why: "the row gives no concurrency: an offline max-throughput run is assumed" });
+  }
+  const workload = workloadFor(concurrency);
   if (row.dp_attention) a.push({ what: "DP-attention", value: `attention data-parallel over ${tp} ranks (each owns 1/${tp} of the sequences), MoE over tp/ep = ${tp / ep} × ep ${ep}`, why: "dp_attention true" });
   else a.push({ what: "tensor parallel", value: `TP ${tp} for attention, dense layers and LM head; MoE TP ${Math.max(1, tp / ep)} × EP ${ep}`, why: "tensor_parallel / expert_parallel columns" });
   a.push({ what: "GPUs counted", value: String(tp), why: "one replica on TP GPUs, as the benchmark divides throughput" });

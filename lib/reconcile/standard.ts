@@ -39,14 +39,16 @@ const bool = (name: string) =>
 export const ConfigRow = z.object({
   model: z.string().trim().min(1, "model is required (a Hugging Face id such as openai/gpt-oss-120b)"),
   gpu_model: z.string().trim().min(1, "gpu_model is required (e.g. b200, h100)"),
-  framework: z.string().trim().min(1, "framework is required (vllm, trt, sglang, …)"),
+  /** Empty: the vLLM profile is assumed (recorded). */
+  framework: z.string().trim().default(""),
   precision: z.string().trim().default(""),
   input_seq_len: intCol("input_seq_len"),
   output_seq_len: intCol("output_seq_len"),
   tensor_parallel: optInt("tensor_parallel"),
   expert_parallel: optInt("expert_parallel"),
   dp_attention: bool("dp_attention").default(""),
-  concurrency: intCol("concurrency"),
+  /** Empty (0): a saturating closed loop is assumed (recorded) — as offline max-throughput benchmarks run. */
+  concurrency: z.union([z.literal("").transform(() => 0), intCol("concurrency")]).default(""),
   disagg: bool("disagg").default(""),
   spec_decoding: z.string().trim().default(""),
   prefill_tp: optInt("prefill_tp"),

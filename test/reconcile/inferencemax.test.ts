@@ -59,3 +59,23 @@ describe("comparison", () => {
     expect(s.rmse).toBeCloseTo(Math.sqrt((10 * 10 + 50 * 50) / 2), 10);
   });
 });
+
+describe("rows that leave choices open get recorded assumptions, not errors", () => {
+  it("no framework → vLLM; no TP → the smallest power of two that fits; no concurrency → a saturating closed loop", () => {
+    // Llama-3.1-70B in fp8: ~70.6 GB of weights; one H100 offers 80 × 0.9 − 4 = 68 GB, so TP 1 cannot
+    // hold it and TP 2 (35 GB/GPU) is the first that fits.
+    const row = ConfigRow.parse({ model: "meta-llama/Llama-3.1-70B-Instruct", gpu_model: "H100 SXM", precision: "fp8", input_seq_len: "1024", output_seq_len: "1024" });
+    const req = convertRow(row);
+    expect(req.engine.id).toBe("vllm");
+    expect(req.gpusCounted).toBe(2);
+    const what = req.assumptions.map((a) => a.what);
+    expect(what).toEqual(expect.arrayContaining(["engine", "tensor parallel", "concurrency"]));
+    const conc = (req.workload as { concurrency: number }).concurrency;
+    expect(conc).toBeGreaterThan(1);
+    expect(conc).toBeLessThanOrEqual(1024); // vLLM max_num_seqs
+  });
+  it("a model that fits no single-domain TP says to give tensor_parallel", () => {
+    const row = ConfigRow.parse({ model: "meta-llama/Llama-3.1-405B", gpu_model: "h100", input_seq_len: "1024", output_seq_len: "128", concurrency: "4" });
+    expect(() => convertRow(row)).toThrow(/tensor_parallel is empty and no TP up to 8 holds/);
+  });
+});
