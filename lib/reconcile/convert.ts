@@ -109,6 +109,10 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   const a: Assumption[] = [];
   const model = loadModel(row.model);
   const hardware = getHardware(row.gpu_model);
+  const spelled = row.gpu_model.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  if (spelled !== hardware.id && !hardware.aliases.some((x) => x.toLowerCase().replace(/[\s_]+/g, "-") === spelled)) {
+    a.push({ what: "hardware", value: `${hardware.name} (data/hardware/${hardware.id}.json)`, why: `"${row.gpu_model}" is not a known name; its suffix was dropped to match a profile` });
+  }
   const engineId = row.framework === "" ? "vllm" : engineFor(row.framework);
   if (!engineId) throw new InputError(`framework "${row.framework}" is not known: use one of ${Object.keys(FRAMEWORK_ENGINE).join(", ")}`);
   const engine = getEngine(engineId);
