@@ -172,7 +172,6 @@ export function moeOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: Lay
   const T = s.tokens; // every token of the stage reaches the MoE group
   const inW = (m.gated ? 2 : 1) * m.expertIntermediate;
   const perExpertParams = (inW + m.expertIntermediate) * H / tp;
-  const localExperts = m.experts / ep;
   const active = expectedActiveExperts(T, m.topk, m.experts) / ep;
   const assignments = (T * m.topk) / ep; // balanced routing
   const ops: Op[] = [gemm(g.type, L, "router", T / dp, m.experts, H, rd, act)];
@@ -186,7 +185,6 @@ export function moeOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: Lay
       "flops = 2·(tokens·topk/ep)·(3·I·H/tp); weight bytes = E·(1 − (1 − k/E)^tokens)/ep experts hit · expert bytes/tp",
     moe: { tokens: T, hidden: H, inter: m.expertIntermediate, topk: m.topk, experts: m.experts, tp, ep, weightDtype: wd },
   });
-  void localExperts;
   if (m.sharedExperts > 0) {
     const I = (m.sharedExperts * m.sharedIntermediate) / (tp * ep);
     ops.push(gemm(g.type, L, "shared_gate_up", T, (m.gated ? 2 : 1) * I, H, weightDtype(ir, plan, "ffn"), act));
