@@ -9,6 +9,7 @@ import { kvElementsPerToken } from "../model/build";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import type { AttentionWork } from "./batch";
 import { windowKey } from "./batch";
+import { LAUNCHES } from "./kernel-launches";
 
 export type OpKind = "gemm" | "attention" | "moe" | "elementwise" | "comm";
 export type CollectiveOp = "all_reduce" | "all_gather" | "reduce_scatter" | "all_to_all" | "p2p";
@@ -71,7 +72,7 @@ function gemm(
     flops: 2 * m * n * k,
     weightBytes: n * k * bytesPerElement(wd) + weightBias * actBytes,
     activationBytes: (m * k + m * n) * actBytes,
-    kvBytes: 0, computeDtype: computeDtypeOf(wd), kernels: 1,
+    kvBytes: 0, computeDtype: computeDtypeOf(wd), kernels: LAUNCHES.gemm,
     formula: "flops = 2·m·n·k; bytes = n·k·bytes(w) + (m·k + m·n)·bytes(act)",
     gemm: { m, n, k, weightDtype: wd },
   };
@@ -80,7 +81,7 @@ function gemm(
 function collective(layerType: string, layers: number, op: CollectiveOp, bytes: number, gpus: number, name: string, scope: "scale_up" | "scale_out" = "scale_up"): Op {
   return {
     layerType, layers, name, kind: "comm", flops: 0, weightBytes: 0, activationBytes: 0, kvBytes: 0,
-    computeDtype: "bf16", kernels: 1, formula: `${op} of the layer output across ${gpus} GPUs`,
+    computeDtype: "bf16", kernels: LAUNCHES.comm, formula: `${op} of the layer output across ${gpus} GPUs`,
     comm: { op, bytes, gpus, scope },
   };
 }
@@ -143,7 +144,7 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
     weightBytes: 0,
     activationBytes: tokens * headsG * (a.headDim + a.vHeadDim) * act,
     kvBytes: (kv + tokens) * kvPerTok * kvB,
-    computeDtype: "bf16", kernels: 1,
+    computeDtype: "bf16", kernels: LAUNCHES.attention,
     formula: "flops = 2·heads·(d_qk + d_v)·pairs; kv bytes = (kv read + new tokens)·kv elements per token·bytes(kv)",
     attention: { phase: phaseName, seqs, tokens, kvRead: kv, heads: headsG, kvHeads: kvHeadsG, headDim: a.headDim, window: a.window, kvDtype: plan.kvCache },
   });
@@ -180,7 +181,7 @@ export function moeOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: Lay
     flops: 2 * assignments * perExpertParams,
     weightBytes: active * perExpertParams * bytesPerElement(wd),
     activationBytes: assignments * (H + H) * act + T * H * act,
-    kvBytes: 0, computeDtype: computeDtypeOf(wd), kernels: 4,
+    kvBytes: 0, computeDtype: computeDtypeOf(wd), kernels: LAUNCHES.moe,
     formula:
       "flops = 2·(tokens·topk/ep)·(3·I·H/tp); weight bytes = E·(1 − (1 − k/E)^tokens)/ep experts hit · expert bytes/tp",
     moe: { tokens: T, hidden: H, inter: m.expertIntermediate, topk: m.topk, experts: m.experts, tp, ep, weightDtype: wd },
@@ -229,7 +230,7 @@ export function otherOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: L
   const L = g.count / phase.pp;
   const elementwise = (name: string, bytes: number, formula: string): Op => ({
     layerType: g.type, layers: L, name, kind: "elementwise", flops: 0, weightBytes: 0, activationBytes: bytes, kvBytes: 0,
-    computeDtype: "bf16", kernels: 1, formula,
+    computeDtype: "bf16", kernels: LAUNCHES.elementwise, formula,
   });
   if (g.kind === "norm") return [elementwise("rmsnorm + residual", 3 * T * H * act, "bytes = 3·tokens·H·bytes(act) (read x, read residual, write)")];
   if (g.kind === "embedding") return [elementwise("embedding gather", T * H * bytesPerElement(weightDtype(ir, plan, "embedding")), "bytes = tokens·H·bytes(w)")];
