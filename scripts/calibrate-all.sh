@@ -6,12 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv
-ATTN=memory_bandwidth,gemm_compute,attention_compute,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
-GAP=memory_bandwidth,gemm_compute,kernel_gap_graph_us,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
+# NVIDIA profiles were fitted with "gemm_compute", which there only timed MoE expert GEMMs (dense GEMMs come
+# from the measured tables); it has since been renamed moe_compute in those files — the same fit.
+ATTN=memory_bandwidth,moe_compute,attention_compute,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
+GAP=memory_bandwidth,moe_compute,kernel_gap_graph_us,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
+AMD=memory_bandwidth,gemm_compute,moe_compute,step_overhead_ms,per_seq_overhead_us,request_overhead_ms
 cal() { echo "== $1 → $2" >&2; shift 0; node bin/mantile.js calibrate --data "$DATA" --profile "$1" --out "$2" "${@:3}"; }
 cal b200/vllm data/calibration/b200-vllm.json --params "$ATTN" --max-evals 120 --cv-evals 60
 cal h100-sxm/vllm data/calibration/h100-sxm-vllm.json --params "$ATTN" --max-evals 120 --cv-evals 60
-cal mi355x/atom data/calibration/mi355x-atom.json --params "$ATTN" --max-evals 120 --cv-evals 60
+cal mi355x/atom data/calibration/mi355x-atom.json --params "$AMD" --max-evals 120 --cv-evals 60
 cal b200/trtllm data/calibration/b200-trtllm.json --params "$GAP" --max-evals 110 --cv-evals 50
 # GB200 (Dynamo, disaggregated) uses the B200 TensorRT-LLM profile by transfer, which predicts its rows better
 # than its own short fit (kept in reconcile/.../calibration-variants for comparison):

@@ -16,6 +16,7 @@ import type { PredictionRequest } from "./convert";
 export const CALIBRATION_PARAMETERS = {
   memory_bandwidth: { kind: "efficiency", unit: "fraction of HBM bandwidth", min: 0.5, max: 0.95 },
   gemm_compute: { kind: "efficiency", unit: "fraction of dense peak", min: 0.2, max: 0.95 },
+  moe_compute: { kind: "efficiency", unit: "fraction of dense peak (grouped expert GEMMs)", min: 0.1, max: 0.95 },
   attention_compute: { kind: "efficiency", unit: "fraction of dense peak", min: 0.15, max: 0.9 },
   comm_bandwidth: { kind: "efficiency", unit: "fraction of scale-up bandwidth", min: 0.3, max: 0.95 },
   kernel_gap_graph_us: { kind: "efficiency", unit: "us between CUDA-graph kernels", min: 0, max: 10 },
@@ -26,11 +27,12 @@ export const CALIBRATION_PARAMETERS = {
 export type ParamName = keyof typeof CALIBRATION_PARAMETERS;
 export const PARAM_NAMES = Object.keys(CALIBRATION_PARAMETERS) as ParamName[];
 /**
- * The six fitted by default. attention_compute is left at its default: with measured attention tables
- * it is not identifiable from serving benchmarks (its fitted uncertainty spans the whole range), while
- * the gap between graph-captured kernels sets the small-batch decode floor.
+ * The six fitted by default: bandwidth, dense and grouped-expert GEMM efficiency (kept apart so a dense
+ * model never inherits an MoE model's expert-kernel inefficiency), and the three host times.
+ * attention_compute stays at its default: serving benchmarks do not identify it (its fitted uncertainty
+ * spans the whole range once attention uses measured tables).
  */
-export const DEFAULT_FIT: ParamName[] = ["memory_bandwidth", "gemm_compute", "kernel_gap_graph_us", "step_overhead_ms", "per_seq_overhead_us", "request_overhead_ms"];
+export const DEFAULT_FIT: ParamName[] = ["memory_bandwidth", "gemm_compute", "moe_compute", "step_overhead_ms", "per_seq_overhead_us", "request_overhead_ms"];
 
 const ErrorTable = z.record(z.string(), z.number());
 export const CalibrationFile = z

@@ -7,6 +7,7 @@ import { InputError, parseOrThrow } from "../core/validate";
 
 export const FACTOR_NAMES = [
   "gemm_compute",
+  "moe_compute",
   "attention_compute",
   "memory_bandwidth",
   "memory_latency_us",

@@ -77,7 +77,7 @@ export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs
     const comm = c.gpus > 1 ? lat + (c.bytes * collectiveTraffic(c.op, c.gpus)) / (bw * eff.comm_bandwidth.value) : 0;
     return { seconds: comm + gap, compute: 0, memory: 0, comm, overhead: gap, bound: "communication", source: "roofline", extrapolated: false };
   }
-  const effC = op.kind === "attention" ? eff.attention_compute.value : eff.gemm_compute.value;
+  const effC = op.kind === "attention" ? eff.attention_compute.value : op.kind === "moe" ? eff.moe_compute.value : eff.gemm_compute.value;
   const compute = op.flops / (peakFlops(hw, op.computeDtype) * effC);
   const bytes = op.weightBytes + op.activationBytes + op.kvBytes;
   const memory = bytes / (memoryBandwidth(hw) * eff.memory_bandwidth.value) + eff.memory_latency_us.value / 1e6;
@@ -89,7 +89,8 @@ export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs
 }
 
 function rooflineBound(op: Op, hw: HardwareProfile, eff: Efficiency): Bound {
-  const compute = op.flops / (peakFlops(hw, op.computeDtype) * eff.gemm_compute.value);
+  const effC = op.kind === "attention" ? eff.attention_compute.value : op.kind === "moe" ? eff.moe_compute.value : eff.gemm_compute.value;
+  const compute = op.flops / (peakFlops(hw, op.computeDtype) * effC);
   const memory = (op.weightBytes + op.activationBytes + op.kvBytes) / (memoryBandwidth(hw) * eff.memory_bandwidth.value);
   return compute >= memory ? "compute" : "memory";
 }
