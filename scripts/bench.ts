@@ -10,6 +10,7 @@ import { simplePlan } from "../lib/parallel/plan";
 import { predictConfig, predictSteadyState } from "../lib/reconcile/predict";
 import { ConfigRow } from "../lib/reconcile/standard";
 import { estimate } from "../lib/step/estimate";
+import { quantileOf } from "../lib/metrics/summary";
 
 const ROOT = path.resolve(__dirname, "..");
 const CSV = path.join(ROOT, "reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv");
@@ -20,7 +21,7 @@ function timeIt<T>(fn: () => T, reps = 1): { ms: number; value: T } {
   for (let i = 0; i < reps; i++) value = fn();
   return { ms: (performance.now() - t0) / reps, value };
 }
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)];
+const pct = quantileOf;
 const line = (s: string) => process.stdout.write(s + "\n");
 
 // 1. Whole-model estimate.

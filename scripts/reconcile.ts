@@ -11,6 +11,7 @@ import { compareRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../lib/reconcile/inferencemax";
 import { OUTPUT_EXTRA, predictFile } from "../lib/reconcile/predict";
 import { progressBar } from "../lib/cli/progress";
+import { quantileOf } from "../lib/metrics/summary";
 
 const scope = process.argv[2] ?? "b200";
 if (!["b200", "all"].includes(scope)) throw new Error(`usage: tsx scripts/reconcile.ts b200|all (got ${scope})`);
@@ -44,8 +45,8 @@ const compared = compareRows(preds.rows);
 const columns = [...actuals.columns, ...OUTPUT_EXTRA, ...REPORT_METRIC_COLUMNS];
 writeCsv(path.join(outDir, "comparison_report.csv"), [...new Set(columns)], reportRows(compared));
 const agg = aggregateRuns(actuals.rows.filter((r) => r.throughput_tokens_per_sec_per_gpu));
-const spreads = agg.filter((r) => Number(r.runs) > 1).map((r) => Number(r.throughput_spread_pct)).sort((a, b) => a - b);
-const q = (p: number) => spreads[Math.floor((spreads.length - 1) * p)];
+const spreads = agg.filter((r) => Number(r.runs) > 1).map((r) => Number(r.throughput_spread_pct));
+const q = (p: number) => quantileOf(spreads, p);
 const noise = `Benchmark noise floor: repeated runs of one configuration differ in throughput by median ${q(0.5).toFixed(1)}%, p90 ${q(0.9).toFixed(1)}% (max − min over runs / mean, ${spreads.length} configurations with ≥ 2 runs)`;
 // No timings in the committed file, so re-running reproduces it byte for byte (the time goes to stderr).
 const title = `Mantile vs InferenceMAX — GPT-OSS-120B (FP4), ${scope === "b200" ? "B200 (vLLM and TensorRT-LLM)" : "all hardware"}; ${res.rows} rows predicted`;

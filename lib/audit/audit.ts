@@ -11,6 +11,7 @@
  *
  * `listAssumptions(pinned)` gives the same entries without impacts (no simulation; ~ms per row).
  */
+import { attentionWindows } from "../model/build";
 import type { LengthDist } from "../serving/workload";
 import { formatNumber } from "../core/explain";
 import { parseOrThrow } from "../core/validate";
@@ -26,7 +27,7 @@ import { FACTOR_NAMES, withFactors } from "../step/efficiency";
 import { buildStepModel } from "../step/estimate";
 import { kernelSourceFor } from "../step/kernel-source";
 import {
-  pinRow, predictPinned, predictResolved, resolveRun, typicalDecode, windowsOf, withEngine, workloadMeans,
+  pinRow, predictPinned, predictResolved, resolveRun, typicalDecode, withEngine, workloadMeans,
   type PinnedRun, type PinOptions, type ResolvedRun, type RunPrediction,
 } from "../bundle/run";
 
@@ -227,7 +228,7 @@ export function kernelCoverage(r: ResolvedRun, meanInput: number, meanOutput: nu
   const maxIn = wl.kind === "trace" ? Math.max(...wl.items.map((x) => x.input)) : maxLength(wl.input);
   const maxOut = wl.kind === "trace" ? Math.max(...wl.items.map((x) => x.output)) : maxLength(wl.output);
   const t = typicalDecode(r, meanInput, meanOutput);
-  const windows = windowsOf(r.model);
+  const windows = attentionWindows(r.model);
   const decPlan = parseOrThrow(ParallelPlan, t.pool.plan, "plan");
   const prePool = r.aggregated ?? r.disaggregated!.prefill;
   const prePlan = parseOrThrow(ParallelPlan, prePool.plan, "plan");

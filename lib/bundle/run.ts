@@ -9,7 +9,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { fact } from "../core/explain";
 import { PROJECT_ROOT } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
 import type { HardwareProfile } from "../hardware/schema";
@@ -19,9 +18,9 @@ import { ParallelPlan, type ParallelPlanInput } from "../parallel/plan";
 import { resolveCalibration, CALIBRATION_PARAMETERS, PARAM_NAMES, type Calibration, type ParamName } from "../reconcile/calibration";
 import { convertRow, type Assumption } from "../reconcile/convert";
 import type { ConfigRow } from "../reconcile/standard";
-import { withEngineOverrides, type EngineNumber, type EngineProfile } from "../serving/engine";
+import { withEngineOverrides, type EngineNumber, type EngineProfile, memoryPolicyOf } from "../serving/engine";
 import type { PoolSpec, SimulationRequest } from "../serving/simulate";
-import { simulateWithBottleneck, type HeadlineMetrics } from "../reconcile/predict";
+import { simulateWithBottleneck, typicalDecodeStep, type HeadlineMetrics } from "../reconcile/predict";
 import { meanLength, Workload, type WorkloadInput } from "../serving/workload";
 import { defaultEfficiency, withFactors, type Efficiency, type FactorName } from "../step/efficiency";
 import type { KernelTableChoice } from "../step/estimate";
@@ -229,24 +228,16 @@ export function resolveRun(p: PinnedRun): ResolvedRun {
 export function poolMemory(r: ResolvedRun, pool: PoolSpec, phase: "prefill" | "decode"): PoolMemory {
   const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
   const e = pool.engine;
-  const mem = memoryReport(r.model, r.hardware, plan, plan[phase], {
-    gpuMemoryUtilization: fact(e.gpu_memory_utilization.value, "fraction", "data", e.gpu_memory_utilization.source),
-    runtimeReserveGb: fact(e.runtime_reserve_gb.value, "GB", "data", e.runtime_reserve_gb.source),
-    slidingWindowTrim: e.sliding_window_kv_trim,
-  });
+  const mem = memoryReport(r.model, r.hardware, plan, plan[phase], memoryPolicyOf(e));
   return { weightsPerGpuGB: mem.weightsPerGpu.value / 1e9, kvPoolPerGpuGB: mem.kvPoolPerGpu.value / 1e9, kvCapacityTokens: mem.kvCapacityTokens.value * plan[phase].attention.dp };
 }
 
 /** The typical decode step predictConfig reports the bottleneck of: mean running batch at the mean context. */
 export function typicalDecode(r: ResolvedRun, meanInput: number, meanOutput: number): { pool: PoolSpec; batch: number; context: number } {
   const pool = r.aggregated ?? r.disaggregated!.decode;
-  const batch = Math.max(1, Math.round(Math.min(r.concurrency / pool.workers, pool.engine.max_num_seqs.value)));
-  return { pool, batch, context: Math.round(meanInput + meanOutput / 2) };
+  return { pool, ...typicalDecodeStep(pool, r.concurrency, meanInput, meanOutput) };
 }
 
-export function windowsOf(ir: ModelIR): (number | null)[] {
-  return [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
-}
 
 /** Mean input / output lengths of the workload (without simulating). */
 export function workloadMeans(w: WorkloadInput): { input: number; output: number } {

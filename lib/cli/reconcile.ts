@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readCsv, writeCsv } from "../core/csv";
+import { quantileOf } from "../metrics/summary";
 import { InputError } from "../core/validate";
 import { compareRows, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../reconcile/compare";
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../reconcile/inferencemax";
@@ -101,16 +102,9 @@ export async function compare(argv: string[]): Promise<number> {
   const columns = [...a.columns, ...p.columns.filter((c) => c.startsWith("predicted_") || c === "error_message" || c === "calibration_profile").filter((c) => !a.columns.includes(c)), ...REPORT_METRIC_COLUMNS];
   writeCsv(output, [...new Set(columns)], reportRows(compared));
   const spreads = a.rows.map((r) => Number(r.throughput_spread_pct)).filter((x) => Number.isFinite(x));
-  const noise = spreads.length ? `Benchmark noise floor: run-to-run throughput spread median ${median(spreads).toFixed(1)}%, p90 ${quantile(spreads, 0.9).toFixed(1)}% (max−min over repeated runs / mean)` : undefined;
+  const noise = spreads.length ? `Benchmark noise floor: run-to-run throughput spread median ${quantileOf(spreads, 0.5).toFixed(1)}%, p90 ${quantileOf(spreads, 0.9).toFixed(1)}% (max−min over repeated runs / mean)` : undefined;
   const text = summaryText(compared, String(f.title), noise);
   fs.writeFileSync(path.join(path.dirname(output), "comparison_summary.txt"), text);
   process.stdout.write(text);
   return 0;
-}
-
-const median = (v: number[]) => quantile(v, 0.5);
-function quantile(v: number[], q: number): number {
-  const s = [...v].sort((x, y) => x - y);
-  const pos = (s.length - 1) * q;
-  return s[Math.floor(pos)] + (s[Math.ceil(pos)] - s[Math.floor(pos)]) * (pos - Math.floor(pos));
 }

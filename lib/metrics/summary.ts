@@ -35,6 +35,11 @@ export function percentile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Quantile of unsorted values (sorts a copy), linear interpolation as above. */
+export function quantileOf(values: number[], q: number): number {
+  return percentile([...values].sort((a, b) => a - b), q);
+}
+
 export function distribution(values: number[]): Distribution {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);

@@ -149,6 +149,11 @@ export function activeParams(ir: ModelIR): number {
   return s;
 }
 
+/** The distinct attention windows of a model (null = full attention): the keys batch statistics are summed by. */
+export function attentionWindows(ir: ModelIR): (number | null)[] {
+  return [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+}
+
 /** KV-cache elements stored per token per attention layer (K and V, or MLA's compressed latent + rope key). */
 export function kvElementsPerToken(a: AttentionSpec): number {
   if (a.mla) return a.mla.kvLoraRank + a.mla.ropeHeadDim;

@@ -140,6 +140,25 @@ function gqa(heads: number, kvHeads: number): AttentionSpec["variant"] {
   return "GQA";
 }
 
+/** The fields every family reads the same way. */
+interface CommonCfg {
+  hidden_size: number;
+  vocab_size: number;
+  num_hidden_layers: number;
+  tie_word_embeddings: boolean;
+  max_position_embeddings: number;
+}
+// Typed loosely on purpose: notebooks compile without strict null checks, where zod's inferred fields are optional.
+function common(cfg: object) {
+  const c = cfg as CommonCfg;
+  return { hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings, maxContext: c.max_position_embeddings };
+}
+
+/** Grouped-query (or multi-head / multi-query) attention with equal q·k and v head dims. */
+function gqaAttention(heads: number, kvHeads: number, headDim: number, o: { window?: number | null; sinks?: boolean; qkvBias?: boolean; qkNorm?: boolean } = {}): AttentionSpec {
+  return { variant: gqa(heads, kvHeads), heads, kvHeads, headDim, vHeadDim: headDim, window: o.window ?? null, sinks: o.sinks ?? false, qkvBias: o.qkvBias ?? false, qkNorm: o.qkNorm ?? false };
+}
+
 type Parser = { schema: z.ZodTypeAny; parse(c: any, raw: Record<string, unknown>): Omit<ArchSpec, "used" | "family"> };
 
 const PARSERS: Record<string, Parser> = {
@@ -148,14 +167,10 @@ const PARSERS: Record<string, Parser> = {
     parse(c: z.infer<typeof LlamaCfg>, raw) {
       const kv = c.num_key_value_heads ?? c.num_attention_heads;
       const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-      const att: AttentionSpec = {
-        variant: gqa(c.num_attention_heads, kv), heads: c.num_attention_heads, kvHeads: kv, headDim: hd, vHeadDim: hd,
-        window: null, sinks: false, qkvBias: c.attention_bias, qkNorm: false,
-      };
+      const att = gqaAttention(c.num_attention_heads, kv, hd, { qkvBias: c.attention_bias });
       const ffn: FfnSpec = { gated: true, intermediate: c.intermediate_size, activation: c.hidden_act, bias: c.mlp_bias };
       return {
-        hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings,
-        maxContext: c.max_position_embeddings, attention: Array(c.num_hidden_layers).fill(att),
+        ...common(c), attention: Array(c.num_hidden_layers).fill(att),
         mlp: Array(c.num_hidden_layers).fill({ kind: "ffn", spec: ffn }), mtpBlocks: 0,
         defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
       };
@@ -167,19 +182,16 @@ const PARSERS: Record<string, Parser> = {
       if (c.layer_types.length !== c.num_hidden_layers) {
         throw new InputError(`config field layer_types: has ${c.layer_types.length} entries, expected num_hidden_layers = ${c.num_hidden_layers}`);
       }
-      const attention = c.layer_types.map((t): AttentionSpec => ({
-        variant: gqa(c.num_attention_heads, c.num_key_value_heads), heads: c.num_attention_heads,
-        kvHeads: c.num_key_value_heads, headDim: c.head_dim, vHeadDim: c.head_dim,
-        window: t === "sliding_attention" ? c.sliding_window : null, sinks: true, qkvBias: c.attention_bias, qkNorm: false,
-      }));
+      const attention = c.layer_types.map((t) =>
+        gqaAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim, { window: t === "sliding_attention" ? c.sliding_window : null, sinks: true, qkvBias: c.attention_bias }),
+      );
       const moe: MoeSpec = {
         experts: c.num_local_experts, topk: c.num_experts_per_tok, expertIntermediate: c.intermediate_size,
         sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: true,
         routerBias: true, scoring: "softmax",
       };
       return {
-        hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings,
-        maxContext: c.max_position_embeddings, attention, mlp: Array(c.num_hidden_layers).fill({ kind: "moe", spec: moe }),
+        ...common(c), attention, mlp: Array(c.num_hidden_layers).fill({ kind: "moe", spec: moe }),
         mtpBlocks: 0, defaultDtypes: applyQuantization(raw, allGroups("bf16")),
       };
     },
@@ -188,19 +200,14 @@ const PARSERS: Record<string, Parser> = {
     schema: MixtralCfg,
     parse(c: z.infer<typeof MixtralCfg>, raw) {
       const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-      const att: AttentionSpec = {
-        variant: gqa(c.num_attention_heads, c.num_key_value_heads), heads: c.num_attention_heads,
-        kvHeads: c.num_key_value_heads, headDim: hd, vHeadDim: hd, window: c.sliding_window, sinks: false,
-        qkvBias: false, qkNorm: false,
-      };
+      const att = gqaAttention(c.num_attention_heads, c.num_key_value_heads, hd, { window: c.sliding_window });
       const moe: MoeSpec = {
         experts: c.num_local_experts, topk: c.num_experts_per_tok, expertIntermediate: c.intermediate_size,
         sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: false,
         routerBias: false, scoring: "softmax",
       };
       return {
-        hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings,
-        maxContext: c.max_position_embeddings, attention: Array(c.num_hidden_layers).fill(att),
+        ...common(c), attention: Array(c.num_hidden_layers).fill(att),
         mlp: Array(c.num_hidden_layers).fill({ kind: "moe", spec: moe }), mtpBlocks: 0,
         defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
       };
@@ -209,11 +216,7 @@ const PARSERS: Record<string, Parser> = {
   qwen3_moe: {
     schema: Qwen3MoeCfg,
     parse(c: z.infer<typeof Qwen3MoeCfg>, raw) {
-      const att: AttentionSpec = {
-        variant: gqa(c.num_attention_heads, c.num_key_value_heads), heads: c.num_attention_heads,
-        kvHeads: c.num_key_value_heads, headDim: c.head_dim, vHeadDim: c.head_dim, window: null, sinks: false,
-        qkvBias: c.attention_bias, qkNorm: true,
-      };
+      const att = gqaAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim, { qkvBias: c.attention_bias, qkNorm: true });
       const moe: MoeSpec = {
         experts: c.num_experts, topk: c.num_experts_per_tok, expertIntermediate: c.moe_intermediate_size,
         sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: false,
@@ -226,8 +229,7 @@ const PARSERS: Record<string, Parser> = {
           : ({ kind: "ffn", spec: ffn } as const),
       );
       return {
-        hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings,
-        maxContext: c.max_position_embeddings, attention: Array(c.num_hidden_layers).fill(att), mlp, mtpBlocks: 0,
+        ...common(c), attention: Array(c.num_hidden_layers).fill(att), mlp, mtpBlocks: 0,
         defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
       };
     },
@@ -250,8 +252,7 @@ const PARSERS: Record<string, Parser> = {
         i >= c.first_k_dense_replace && i % c.moe_layer_freq === 0 ? ({ kind: "moe", spec: moe } as const) : ({ kind: "ffn", spec: ffn } as const),
       );
       return {
-        hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings,
-        maxContext: c.max_position_embeddings, attention: Array(c.num_hidden_layers).fill(att), mlp,
+        ...common(c), attention: Array(c.num_hidden_layers).fill(att), mlp,
         mtpBlocks: c.num_nextn_predict_layers, defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
       };
     },

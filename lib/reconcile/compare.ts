@@ -1,4 +1,5 @@
 /** Predicted vs actual: per-row errors and a summary (MAPE, RMSE, median, bias, breakdowns, best/worst). */
+import { quantileOf } from "../metrics/summary";
 import { actualNumber } from "./standard";
 
 export const METRICS = [
@@ -45,17 +46,6 @@ export interface MetricSummary {
   bias: number;
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
-const quantile = (v: number[], q: number) => {
-  const s = [...v].sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const pos = (s.length - 1) * q;
-  return s[Math.floor(pos)] + (s[Math.ceil(pos)] - s[Math.floor(pos)]) * (pos - Math.floor(pos));
-};
-
 export function summariseMetric(rows: ComparedRow[], key: MetricKey): MetricSummary {
   const e = rows.map((r) => r.errors[key]).filter((x): x is NonNullable<typeof x> => !!x);
   const ape = e.map((x) => Math.abs(x.pct));
@@ -63,8 +53,8 @@ export function summariseMetric(rows: ComparedRow[], key: MetricKey): MetricSumm
     n: e.length,
     mape: ape.reduce((a, b) => a + b, 0) / Math.max(1, e.length),
     rmse: Math.sqrt(e.reduce((a, x) => a + x.abs * x.abs, 0) / Math.max(1, e.length)),
-    medianApe: median(ape),
-    p90Ape: quantile(ape, 0.9),
+    medianApe: ape.length ? quantileOf(ape, 0.5) : NaN,
+    p90Ape: ape.length ? quantileOf(ape, 0.9) : NaN,
     bias: e.reduce((a, x) => a + x.pct, 0) / Math.max(1, e.length),
   };
 }

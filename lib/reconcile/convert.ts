@@ -10,8 +10,7 @@ import type { DtypeGroup, ModelIR } from "../model/ir";
 import { ParallelPlan, simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan } from "../parallel/validate";
 import { memoryReport } from "../parallel/memory";
-import { fact } from "../core/explain";
-import { getEngine, type EngineProfile } from "../serving/engine";
+import { getEngine, type EngineProfile, memoryPolicyOf } from "../serving/engine";
 import { benchmarkClosedLoop, type WorkloadInput } from "../serving/workload";
 import { speculativeFor, type Speculative } from "../serving/speculative";
 import type { ConfigRow } from "./standard";
@@ -45,11 +44,7 @@ const FRAMEWORK_ENGINE: Record<string, string> = { vllm: "vllm", trt: "trtllm", 
 
 /** KV tokens one replica's pool holds under a plan (all attention-DP ranks). */
 function kvTokensOf(model: ModelIR, hw: HardwareProfile, plan: ParallelPlan, engine: EngineProfile): number {
-  const m = memoryReport(model, hw, plan, plan.decode, {
-    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", engine.gpu_memory_utilization.source),
-    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", engine.runtime_reserve_gb.source),
-    slidingWindowTrim: engine.sliding_window_kv_trim,
-  });
+  const m = memoryReport(model, hw, plan, plan.decode, memoryPolicyOf(engine));
   return m.kvPoolPerGpu.value > 0 ? m.kvCapacityTokens.value * plan.decode.attention.dp : 0;
 }
 

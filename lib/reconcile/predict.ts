@@ -1,3 +1,5 @@
+import type { EngineProfile } from "../serving/engine";
+import { attentionWindows } from "../model/build";
 import type { KernelTableChoice } from "../step/estimate";
 /** Predict benchmark metrics for standard-CSV rows: convert → simulate → metrics, one row at a time. */
 import * as fs from "fs";
@@ -55,6 +57,14 @@ export interface SimulationInputs {
   maxRun?: number;
 }
 
+/** The typical decode step a prediction names the bottleneck of: mean running batch per worker at the mean context. */
+export function typicalDecodeStep(pool: { workers: number; engine: EngineProfile }, concurrency: number, meanInput: number, meanOutput: number): { batch: number; context: number } {
+  return {
+    batch: Math.max(1, Math.round(Math.min(concurrency / pool.workers, pool.engine.max_num_seqs.value as number))),
+    context: Math.round(meanInput + meanOutput / 2),
+  };
+}
+
 /**
  * Simulate and name the bottleneck of the typical decode step (mean running batch at the mean context).
  * The one path every prediction takes (CSV rows, bundles, audits), so they agree bit for bit.
@@ -68,11 +78,10 @@ export function simulateWithBottleneck(x: SimulationInputs): { sim: SimulationRe
   const m = sim.metrics;
   const pool = x.aggregated ?? x.disaggregated!.decode;
   const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
-  const windows = [...new Set(x.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const windows = attentionWindows(x.model);
   const wl = x.workload as { concurrency?: number };
   const concurrency = wl.concurrency ?? Math.max(1, Math.round(m.requestsPerSec * m.e2e.mean));
-  const batch = Math.max(1, Math.round(Math.min(concurrency / pool.workers, pool.engine.max_num_seqs.value)));
-  const context = Math.round(m.meanInput + m.meanOutput / 2);
+  const { batch, context } = typicalDecodeStep(pool, concurrency, m.meanInput, m.meanOutput);
   const bd = buildStepModel(x.model, x.hardware, plan, "decode", pool.engine, x.efficiency, x.useKernelTables ?? true).breakdown(decodeBatch(batch, context, windows));
   return { sim, bottleneck: bd.bottleneck, decodePool: pool, batch, context };
 }
@@ -172,7 +181,7 @@ export function predictSteadyState(row: ConfigRow, opts: PredictOptions = {}): S
   const pool = r.aggregated!;
   const plan = parseOrThrow(ParallelPlan, pool.plan, "plan");
   const tables = opts.useKernelTables ?? true;
-  const windows = [...new Set(r.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const windows = attentionWindows(r.model);
   const wl = r.workload as { input: LengthDist; output: LengthDist; concurrency: number };
   const dp = plan.decode.attention.dp;
   return steadyState({

@@ -4,6 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
+import { fact, type Explained } from "../core/explain";
 import { Fact } from "../hardware/schema";
 
 export const EngineProfile = z
@@ -64,6 +65,15 @@ export function getEngine(name: string): EngineProfile {
 }
 
 export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms" | "dp_prefill_wait_steps";
+
+/** What the memory model needs of an engine: utilisation, runtime reserve and sliding-window KV policy, with sources. */
+export function memoryPolicyOf(e: EngineProfile): { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean } {
+  return {
+    gpuMemoryUtilization: fact(e.gpu_memory_utilization.value, "fraction", "data", `data/engines/${e.id}.json gpu_memory_utilization: ${e.gpu_memory_utilization.source}`),
+    runtimeReserveGb: fact(e.runtime_reserve_gb.value, "GB", "data", `data/engines/${e.id}.json runtime_reserve_gb: ${e.runtime_reserve_gb.source}`),
+    slidingWindowTrim: e.sliding_window_kv_trim,
+  };
+}
 
 /** Override some numeric fields of an engine profile (user flags), recording the source. */
 export function withEngineOverrides(e: EngineProfile, o: Partial<Record<EngineNumber, number>>, source: string): EngineProfile {

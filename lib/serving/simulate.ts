@@ -4,10 +4,9 @@ import type { KernelTableChoice } from "../step/estimate";
  * disaggregated prefill → KV transfer → decode pools); one event per engine step.
  */
 import { bytesPerElement } from "../core/dtypes";
-import { fact } from "../core/explain";
 import { InputError, parseOrThrow } from "../core/validate";
 import type { HardwareProfile } from "../hardware/schema";
-import { kvElementsPerToken } from "../model/build";
+import { kvElementsPerToken, attentionWindows } from "../model/build";
 import type { ModelIR } from "../model/ir";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
@@ -15,6 +14,7 @@ import { validatePlan } from "../parallel/validate";
 import type { Efficiency } from "../step/efficiency";
 import { buildStepModel } from "../step/estimate";
 import type { EngineProfile } from "./engine";
+import { memoryPolicyOf } from "./engine";
 import { Replica, type Request, type Role } from "./replica";
 import { Rng } from "./rng";
 import type { Speculative } from "./speculative";
@@ -63,11 +63,7 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
   if (errors.length) throw new InputError(`invalid ${role} plan:\n${errors.map((e) => `  - ${e.phase} ${e.field}: ${e.message} (fix: ${e.fix})`).join("\n")}`);
   const phase = role === "prefill" ? "prefill" : "decode";
   const e = pool.engine;
-  const mem = memoryReport(req.model, req.hardware, plan, plan[phase], {
-    gpuMemoryUtilization: fact(e.gpu_memory_utilization.value, "fraction", "data", e.gpu_memory_utilization.source),
-    runtimeReserveGb: fact(e.runtime_reserve_gb.value, "GB", "data", e.runtime_reserve_gb.source),
-    slidingWindowTrim: e.sliding_window_kv_trim,
-  });
+  const mem = memoryReport(req.model, req.hardware, plan, plan[phase], memoryPolicyOf(e));
   if (mem.kvPoolPerGpu.value <= 0) {
     throw new InputError(`${role} replica does not fit: weights ${(mem.weightsPerGpu.value / 1e9).toFixed(1)} GB/GPU exceed usable ${(mem.usablePerGpu.value / 1e9).toFixed(1)} GB (raise TP/EP or use smaller dtypes)`);
   }
@@ -110,7 +106,7 @@ export function simulate(req: SimulationRequest): SimulationResult {
   const wl = parseOrThrow(Workload, req.workload, "workload");
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
   const rng = new Rng(req.seed ?? 1);
-  const windows = [...new Set(req.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const windows = attentionWindows(req.model);
   // Runs of identical steps stop at any event that could change the batch (see Replica.start).
   const maxRun = req.maxRun ?? 1 << 20;
 

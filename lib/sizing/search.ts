@@ -1,3 +1,4 @@
+import { attentionWindows } from "../model/build";
 /**
  * Deployment sizing: for a model, a GPU, prompt/output lengths and a TTFT budget, search tensor
  * parallelism (within one node), weight precision and load with the serving simulator, and return
@@ -32,7 +33,6 @@
  *     beat the best rate found so
  *     far is skipped, unless `exhaustive` is set.
  */
-import { fact } from "../core/explain";
 import type { Dtype } from "../core/dtypes";
 import { InputError, parseOrThrow } from "../core/validate";
 import { getHardware } from "../hardware/registry";
@@ -44,7 +44,7 @@ import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan } from "../parallel/validate";
 import { resolveCalibration, type Calibration } from "../reconcile/calibration";
-import { getEngine, type EngineProfile } from "../serving/engine";
+import { getEngine, type EngineProfile, memoryPolicyOf } from "../serving/engine";
 import type { Request } from "../serving/replica";
 import { simulate } from "../serving/simulate";
 import type { WorkloadInput } from "../serving/workload";
@@ -337,7 +337,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
     eff = applied.efficiency;
   }
   const frontSec = engine.request_overhead_ms.value / 1e3;
-  const windows = [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const windows = attentionWindows(ir);
 
   const run = (plan: ParallelPlanInput, workload: WorkloadInput) => {
     simulations++;
@@ -364,11 +364,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
         trials.push(blank("fit", c.reason));
         continue;
       }
-      const mem = memoryReport(ir, hw, plan, plan.prefill, {
-        gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", engine.gpu_memory_utilization.source),
-        runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", engine.runtime_reserve_gb.source),
-        slidingWindowTrim: engine.sliding_window_kv_trim,
-      });
+      const mem = memoryReport(ir, hw, plan, plan.prefill, memoryPolicyOf(engine));
       c.weightsGbPerGpu = mem.weightsPerGpu.value / 1e9;
       c.kvCapacityTokens = Math.floor(mem.kvCapacityTokens.value);
       const reserve = engine.runtime_reserve_gb.value;

@@ -1,3 +1,4 @@
+import { attentionWindows } from "../model/build";
 /**
  * One explainable estimate: a prefill of S tokens × B, or one decode step at context L × B,
  * on one model replica. Per layer type and in total: FLOPs, bytes, KV, communication, time, bottleneck.
@@ -13,7 +14,7 @@ import { memoryReport, minimumChips, type MemoryReport, type MinimumChips } from
 import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan, type Violation } from "../parallel/validate";
 import { parseOrThrow } from "../core/validate";
-import { getEngine, type EngineProfile } from "../serving/engine";
+import { getEngine, type EngineProfile, memoryPolicyOf } from "../serving/engine";
 import { defaultEfficiency, withFactors, type Efficiency } from "./efficiency";
 import { resolveCalibration, splitParameters, type Calibration } from "../reconcile/calibration";
 import { withEngineOverrides } from "../serving/engine";
@@ -114,7 +115,7 @@ export function estimate(req: EstimateRequest): Estimate {
   const source = cal ? `calibration ${cal.name}` : "";
   const engine = cal ? withEngineOverrides(baseEngine, split.engine, source) : baseEngine;
   const eff = req.efficiency ?? (cal ? withFactors(defaultEfficiency(), split.efficiency, "calibration", source) : defaultEfficiency());
-  const windows = [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
+  const windows = attentionWindows(ir);
   const stats: BatchStats = req.phase === "prefill" ? prefillBatch(req.batch, req.seqLen, windows) : decodeBatch(req.batch, req.seqLen, windows);
   const model = buildStepModel(ir, hw, plan, req.phase, engine, eff, req.useKernelTables ?? true);
   const step = model.breakdown(stats);
@@ -164,17 +165,9 @@ export function estimate(req: EstimateRequest): Estimate {
     step_time: stepTime,
     gpus: fact(gpus, "GPUs", "derived", "replica GPUs of the plan (stage GPUs × pp)"),
   });
-  const memory = memoryReport(ir, hw, plan, plan[req.phase], {
-    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", `data/engines/${engine.id}.json: ${engine.gpu_memory_utilization.source}`),
-    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", `data/engines/${engine.id}.json: ${engine.runtime_reserve_gb.source}`),
-    slidingWindowTrim: engine.sliding_window_kv_trim,
-  });
+  const memPolicy = memoryPolicyOf(engine);
+  const memory = memoryReport(ir, hw, plan, plan[req.phase], memPolicy);
   const violations = validatePlan(ir, plan);
-  const memEngine = {
-    gpuMemoryUtilization: fact(engine.gpu_memory_utilization.value, "fraction", "data", engine.gpu_memory_utilization.source),
-    runtimeReserveGb: fact(engine.runtime_reserve_gb.value, "GB", "data", engine.runtime_reserve_gb.source),
-    slidingWindowTrim: engine.sliding_window_kv_trim,
-  };
   const needKv = req.phase === "prefill" ? req.batch * req.seqLen : req.batch * (req.seqLen + 1);
   if (memory.kvPoolPerGpu.value < 0) {
     violations.push({ severity: "error", phase: req.phase, field: "memory", message: `weights (${(memory.weightsPerGpu.value / 1e9).toFixed(1)} GB/GPU) exceed usable memory (${(memory.usablePerGpu.value / 1e9).toFixed(1)} GB)`, fix: "raise TP/EP/PP, or use a smaller weight dtype" });
@@ -200,7 +193,7 @@ export function estimate(req: EstimateRequest): Estimate {
     },
     bottleneck: step.bottleneck,
     memory,
-    minimumChips: minimumChips(ir, hw, plan, memEngine, req.batch * (req.seqLen + 1), (p) => !validatePlan(ir, p).some((v) => v.severity === "error")) ?? null,
+    minimumChips: minimumChips(ir, hw, plan, memPolicy, req.batch * (req.seqLen + 1), (p) => !validatePlan(ir, p).some((v) => v.severity === "error")) ?? null,
     violations,
     assumptions,
     kernelSource: model.opts.tables?.name ?? "roofline (no measured tables for this hardware × engine)",

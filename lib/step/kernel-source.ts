@@ -3,6 +3,7 @@
  * table of the row's engine on its hardware where that table covers it, else by the roofline.
  */
 import type { Dtype } from "../core/dtypes";
+import { roundLength } from "../core/round";
 import type { Op } from "../cost/ops";
 import type { HardwareProfile } from "../hardware/schema";
 import { loadKernelTables, type KernelTables } from "../kernels/index";
@@ -20,14 +21,8 @@ export const MOE_TABLE_DISTRIBUTION = "power_law_1.01";
 
 export type TableOp = "gemm" | "attention" | "moe" | "comm";
 
-/**
- * Lengths are rounded to 1/256 of an octave before lookup so repeated steps hit the table's memo:
- * at most 0.14% change of the length, far below the tables' own interpolation error.
- */
-function bucket(x: number): number {
-  if (x <= 64) return Math.max(1, Math.round(x));
-  return Math.round(Math.pow(2, Math.round(Math.log2(x) * 256) / 256));
-}
+/** Lengths as lookup keys: rounded (lib/core/round.ts) and at least 1. */
+const bucket = (x: number): number => Math.max(1, roundLength(x));
 
 function lookupOp(t: KernelTables, op: Op, use: Set<TableOp>): KernelLookup | undefined {
   if (op.gemm && !use.has("gemm")) return undefined;

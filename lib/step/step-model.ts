@@ -7,6 +7,7 @@ import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { windowKey } from "../cost/batch";
+import { roundLength } from "../core/round";
 import { attentionOps, groupLayers, otherOps, stepOps, moeOps, ffnOps, type LayerGroup, type Op, type StepInput } from "../cost/ops";
 import type { Efficiency } from "./efficiency";
 import { opTime, type Bound, type KernelSource, type OpTime } from "./roofline";
@@ -32,12 +33,6 @@ export interface StepBreakdown {
   total: number;
   bottleneck: Bound;
   byBound: Record<Bound, number>;
-}
-
-/** A length rounded to 1/256 of an octave (exact below 64). */
-export function lengthBucket(x: number): number {
-  if (x <= 64) return Math.round(x);
-  return Math.round(Math.log2(x) * 256) + 1000;
 }
 
 export class StepModel {
@@ -113,7 +108,7 @@ export class StepModel {
       }
       // Pure decode: memoised by batch and mean context (rounded to 1/256 octave, ≤ 0.14% change).
       const w = s.attention[windowKey(g.layer.attention!.window)];
-      const key = gi + 8 * (Math.round(dSeqs * 4) + 1e6 * lengthBucket(w ? w.kvRead / dp / Math.max(dSeqs, 1e-9) : 0));
+      const key = gi + 8 * (Math.round(dSeqs * 4) + 1e6 * roundLength(w ? w.kvRead / dp / Math.max(dSeqs, 1e-9) : 0));
       let t = this.attnCache.get(key);
       if (t === undefined) {
         t = this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "core"));
