@@ -9,8 +9,8 @@ import { readCsv } from "../lib/core/csv";
 import { simplePlan } from "../lib/parallel/plan";
 import { predictConfig, predictSteadyState } from "../lib/reconcile/predict";
 import { ConfigRow } from "../lib/reconcile/standard";
-import { estimate } from "../lib/step/estimate";
-import { quantileOf } from "../lib/metrics/summary";
+import { estimate } from "../lib/run/estimate";
+import { quantileOf } from "../lib/core/stats";
 
 const ROOT = path.resolve(__dirname, "..");
 const CSV = path.join(ROOT, "reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv");

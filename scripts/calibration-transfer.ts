@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readCsv } from "../lib/core/csv";
-import { loadCalibration } from "../lib/reconcile/calibration";
+import { loadCalibration } from "../lib/calibration/profile";
 import { predictConfig } from "../lib/reconcile/predict";
 import { ConfigRow } from "../lib/reconcile/standard";
 

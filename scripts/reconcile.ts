@@ -11,7 +11,7 @@ import { compareRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../lib/reconcile/inferencemax";
 import { OUTPUT_EXTRA, predictFile } from "../lib/reconcile/predict";
 import { progressBar } from "../lib/cli/progress";
-import { quantileOf } from "../lib/metrics/summary";
+import { quantileOf } from "../lib/core/stats";
 
 const scope = process.argv[2] ?? "b200";
 if (!["b200", "all"].includes(scope)) throw new Error(`usage: tsx scripts/reconcile.ts b200|all (got ${scope})`);

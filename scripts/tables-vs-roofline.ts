@@ -12,7 +12,7 @@ import { readCsv } from "../lib/core/csv";
 import { predictConfig } from "../lib/reconcile/predict";
 import { getHardware } from "../lib/hardware/registry";
 import { ConfigRow } from "../lib/reconcile/standard";
-import type { KernelTableChoice } from "../lib/step/estimate";
+import type { KernelTableChoice } from "../lib/step/kernel-source";
 
 const ROOT = path.resolve(__dirname, "..");
 const DIR = path.join(ROOT, "reconcile/by_model/openai_GPT-OSS-120B");

@@ -1,3 +1,6 @@
 /** Assumptions & audit log of a prediction: see README.md in this folder. */
-export * from "./audit";
+export * from "./types";
+export { knobs, tablesUsed } from "./knobs";
+export * from "./evaluate";
+export * from "./render";
 export * from "./sidecar";

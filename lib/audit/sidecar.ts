@@ -12,7 +12,8 @@ import { readCsv } from "../core/csv";
 import { InputError, parseOrThrow } from "../core/validate";
 import { ConfigRow } from "../reconcile/standard";
 import { pinRow, type PinOptions } from "../bundle/run";
-import { auditPinned, listAssumptions, type AuditEntry, type AuditLog, type StepCoverage } from "./audit";
+import { auditPinned, listAssumptions } from "./evaluate";
+import type { AuditEntry, AuditLog, StepCoverage } from "./types";
 
 export const AUDIT_SET_SCHEMA = "mantile.audit-set/v1";
 

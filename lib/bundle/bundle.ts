@@ -10,8 +10,9 @@ import type { z } from "zod";
 import { PROJECT_ROOT } from "../core/paths";
 import { InputError } from "../core/validate";
 import { KERNELS_DIR, resolveKernelSystem } from "../kernels/index";
+import type { Efficiency } from "../calibration/efficiency";
+import type { Speculative } from "../engine/speculative";
 import type { ModelIR } from "../model/ir";
-import type { Efficiency } from "../step/efficiency";
 import { predictPinned, type PinnedRun, type PoolMemory, type RunPrediction } from "./run";
 import { Bundle, BUNDLE_SCHEMA, type BundleInput } from "./schema";
 
@@ -127,11 +128,11 @@ export function exportBundle(p: PinnedRun, opts: { source?: ExportSource; predic
       disaggregated: p.disaggregated ?? null,
       workload: p.workload,
       gpus_counted: p.gpusCounted,
-      concurrency: p.concurrency,
+      concurrency: p.workload.kind === "closed" ? p.workload.concurrency : 1,
       seed: p.seed,
       kernel_tables: p.useKernelTables,
       max_run: p.maxRun ?? null,
-      extra: p.extra,
+      extra: p.speculative ? { speculative: JSON.parse(JSON.stringify(p.speculative)) } : {},
     },
     kernel_tables: kernelTablesPin(p),
     assumptions: p.assumptions,
@@ -203,14 +204,13 @@ export function bundleToPinned(b: Bundle): PinnedRun {
     // Casts: zod's inferred fields are all optional when notebooks compile without strict null checks.
     aggregated: (r.aggregated ?? undefined) as PinnedRun["aggregated"],
     disaggregated: (r.disaggregated ?? undefined) as PinnedRun["disaggregated"],
-    workload: r.workload,
+    workload: r.workload as PinnedRun["workload"],
     gpusCounted: r.gpus_counted,
-    concurrency: r.concurrency,
+    speculative: r.extra.speculative as Speculative | undefined,
     seed: r.seed,
     useKernelTables: r.kernel_tables,
     maxRun: r.max_run ?? undefined,
     assumptions: b.assumptions as PinnedRun["assumptions"],
-    extra: r.extra,
   };
 }
 

@@ -15,8 +15,8 @@ import { ParallelPlan } from "../parallel/plan";
 import { ConfigRow } from "../reconcile/standard";
 import { Workload } from "../serving/workload";
 import { predictBundle, readBundle, sha256Json } from "./bundle";
-import type { HeadlineMetrics } from "../reconcile/predict";
-import { pinRow, predictPinned, resolveRun, type PinnedRun, type PinOptions, type PoolMemory } from "./run";
+import type { HeadlineMetrics } from "../run/predict";
+import { pinRow, predictPinned, resolvePinned, type PinnedRun, type PinOptions, type PoolMemory } from "./run";
 
 /** The metrics a comparison needs (RunPrediction has them all). */
 export interface RunMetrics extends HeadlineMetrics {
@@ -97,7 +97,7 @@ export function compareRuns(a: RunRecord, b: RunRecord): RunComparison {
 
 /** The inputs of a pinned run, flattened to comparable scalars. */
 export function runInputs(p: PinnedRun): Record<string, InputValue> {
-  const r = resolveRun(p);
+  const r = resolvePinned(p);
   const out: Record<string, InputValue> = {
     model: p.model.id,
     "model.ir_sha256": sha256Json(p.model).slice(0, 12),
@@ -105,7 +105,7 @@ export function runInputs(p: PinnedRun): Record<string, InputValue> {
     engine: p.engine.id,
     "engine.version": p.engine.version,
     gpus_counted: p.gpusCounted,
-    concurrency: p.concurrency,
+    concurrency: p.workload.kind === "closed" ? p.workload.concurrency : "",
     seed: p.seed,
     kernel_tables: Array.isArray(p.useKernelTables) ? p.useKernelTables.join(",") : p.useKernelTables,
     calibration: p.calibration?.name ?? "none",
@@ -130,7 +130,7 @@ export function runInputs(p: PinnedRun): Record<string, InputValue> {
     out["workload.output"] = JSON.stringify(wl.output);
     if (wl.kind === "open") out["workload.rate"] = wl.rate;
   } else out["workload.trace_sha256"] = sha256Json(wl.items).slice(0, 12);
-  for (const [k, v] of Object.entries(p.extra ?? {})) out[`extra.${k}`] = JSON.stringify(v);
+  if (p.speculative) out["speculative"] = `${p.speculative.method}: ${p.speculative.draftTokens} draft tokens, acceptance ${p.speculative.acceptance}`;
   for (const [k, v] of Object.entries(p.calibration?.values ?? {})) out[`calibration.${k}`] = v as number;
   for (const [k, v] of Object.entries(p.overrides)) out[`override.${k}`] = v as number;
   for (const [k, f] of Object.entries(r.efficiency)) out[`efficiency.${k}`] = f.value;

@@ -9,12 +9,12 @@
  *     "assumptions": [...], "prediction": { the numbers at export time } }
  */
 import { z } from "zod";
+import { FACTOR_NAMES, type FactorName } from "../calibration/efficiency";
+import { PARAM_NAMES, type ParamName } from "../calibration/parameters";
+import { EngineProfile } from "../engine/profile";
 import { HardwareProfile } from "../hardware/schema";
 import { ParallelPlan } from "../parallel/plan";
-import { PARAM_NAMES, type ParamName } from "../reconcile/calibration";
-import { EngineProfile } from "../serving/engine";
 import { Workload } from "../serving/workload";
-import { FACTOR_NAMES, type FactorName } from "../step/efficiency";
 
 export const BUNDLE_SCHEMA = "mantile.bundle/v1";
 

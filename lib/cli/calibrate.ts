@@ -3,7 +3,7 @@ import * as path from "path";
 import { writeCsv } from "../core/csv";
 import { InputError } from "../core/validate";
 import { calibrate } from "../reconcile/calibrate";
-import { PARAM_NAMES, type ParamName } from "../reconcile/calibration";
+import { PARAM_NAMES, type ParamName } from "../calibration/parameters";
 import { INPUT_COLUMNS } from "../reconcile/standard";
 import { tableChoice } from "./tables";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";

@@ -2,8 +2,8 @@ import { explainText, formatNumber } from "../core/explain";
 import { Dtype } from "../core/dtypes";
 import { InputError } from "../core/validate";
 import { simplePlan } from "../parallel/plan";
-import { estimate } from "../step/estimate";
-import { loadCalibration } from "../reconcile/calibration";
+import { estimate } from "../run/estimate";
+import { loadCalibration } from "../calibration/profile";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 
 const SPEC: OptionSpec = {

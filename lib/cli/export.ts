@@ -10,7 +10,8 @@ import { InputError, parseOrThrow } from "../core/validate";
 import { auditCsv, auditPinned, sidecarPath, writeAuditSet } from "../audit/index";
 import { exportBundle, predictBundle, readBundle, writeBundle, type BundlePredictionResult, type ExportSource } from "../bundle/bundle";
 import { checkOverrides, pinRow, predictPinned, type ParamValues, type PinnedRun, type PinOptions } from "../bundle/run";
-import { loadCalibration, PARAM_NAMES, type ParamName } from "../reconcile/calibration";
+import { PARAM_NAMES, type ParamName, type ParamValues as Values } from "../calibration/parameters";
+import { loadCalibration } from "../calibration/profile";
 import { OUTPUT_EXTRA } from "../reconcile/predict";
 import { ConfigRow } from "../reconcile/standard";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
@@ -41,7 +42,7 @@ export const RUN_FLAGS: OptionSpec = {
 };
 
 function overridesOf(f: Flags): ParamValues {
-  const out: ParamValues = {};
+  const out: Values = {};
   for (const s of (f.set as string[] | undefined) ?? []) {
     const m = s.match(/^([a-z_]+)=(.+)$/);
     if (!m) throw new InputError(`--set "${s}": use NAME=VALUE, e.g. --set memory_bandwidth=0.85`);

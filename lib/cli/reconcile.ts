@@ -2,11 +2,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readCsv, writeCsv } from "../core/csv";
-import { quantileOf } from "../metrics/summary";
+import { quantileOf } from "../core/stats";
 import { InputError } from "../core/validate";
 import { compareRows, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../reconcile/compare";
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../reconcile/inferencemax";
-import { loadCalibration } from "../reconcile/calibration";
+import { loadCalibration } from "../calibration/profile";
 import { predictFile } from "../reconcile/predict";
 import { tableChoice } from "./tables";
 import { PREDICT_BUNDLE_FLAGS, predictFromBundle, writePredictAudit } from "./export"; // run bundles and audit

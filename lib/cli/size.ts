@@ -8,7 +8,7 @@ import * as path from "path";
 import { writeCsv } from "../core/csv";
 import { formatNumber } from "../core/explain";
 import { InputError } from "../core/validate";
-import { loadCalibration } from "../reconcile/calibration";
+import { loadCalibration } from "../calibration/profile";
 import { sizeFile, type BatchOptions } from "../sizing/batch";
 import { agreementText, compareWithChart } from "../sizing/compare";
 import { positive, sizeDeployment, tableRows, TABLE_COLUMNS, TTFT_STATS, type Precision, type SizingRequest, type SizingResult, type TtftStat } from "../sizing/search";

@@ -1,5 +1,5 @@
 import { InputError } from "../core/validate";
-import type { KernelTableChoice } from "../step/estimate";
+import type { KernelTableChoice } from "../step/kernel-source";
 
 const OPS = ["gemm", "attention", "moe", "comm"] as const;
 

@@ -3,7 +3,10 @@ import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "./paths";
 import { parseOrThrow } from "./validate";
-import type { ComputeDtype } from "../hardware/schema";
+
+/** Tensor-core rates a chip can have (dense peaks are given per compute dtype). */
+export const ComputeDtype = z.enum(["bf16", "fp16", "fp8", "fp4", "int8", "int4"]);
+export type ComputeDtype = z.infer<typeof ComputeDtype>;
 
 export const Dtype = z.enum(["fp32", "bf16", "fp16", "fp8", "fp8-block", "nvfp4", "mxfp4", "int8", "int4"], {
   errorMap: () => ({ message: "use one of fp32, bf16, fp16, fp8, fp8-block, nvfp4, mxfp4, int8, int4" }),

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Explainable numbers: every reported figure carries its unit, the formula that produced it,
  * the inputs it used and where each input came from.
@@ -68,4 +70,22 @@ export function formatNumber(v: number): string {
   if (a >= 1e15 || a < 1e-4) return v.toExponential(3);
   if (Number.isInteger(v)) return v.toLocaleString("en-US");
   return Number(v.toPrecision(4)).toString();
+}
+
+/** A figure in a data file (hardware, engine profile, …) with a unit and where it came from. `uncertain` marks figures sources disagree on. */
+export const Fact = z
+  .object({
+    value: z.number().nonnegative(),
+    unit: z.string().min(1),
+    source: z.string().min(3, "every figure needs a source (file, datasheet, page)"),
+    uncertain: z.boolean().optional(),
+  })
+  .strict();
+export type Fact = z.infer<typeof Fact>;
+
+/** A choice that is not a plain fact of the inputs (a mapping, a default, a transfer), with the reason for it. */
+export interface Assumption {
+  what: string;
+  value: string;
+  why: string;
 }

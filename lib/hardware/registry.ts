@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
+import type { ComputeDtype } from "../core/dtypes";
 import { HardwareProfile, type SystemSpec } from "./schema";
 
 const HARDWARE_DIR = path.join(DATA_DIR, "hardware");
@@ -52,4 +53,25 @@ export function getHardware(nameOrPath: string): HardwareProfile {
 export function systemOf(chip: HardwareProfile, chips: number): SystemSpec {
   const domain = chip.scale_up.domain_gpus.value;
   return { chip, chipsPerDomain: Math.min(chips, domain), domains: Math.ceil(chips / domain) };
+}
+
+/** Dense tensor-core peak (FLOP/s) for a compute dtype; a dtype the chip lacks runs at the best rate it has below it (fp4 weights on Hopper are dequantised to fp8/bf16). */
+export function peakFlops(hw: HardwareProfile, d: ComputeDtype): number {
+  const t = hw.dense_tflops;
+  const order: ComputeDtype[] = d === "fp4" ? ["fp4", "fp8", "bf16"] : d === "fp8" ? ["fp8", "bf16"] : d === "int8" ? ["int8", "bf16"] : ["bf16"];
+  for (const k of order) {
+    const f = (t as Record<string, { value: number } | undefined>)[k];
+    if (f) return f.value * 1e12;
+  }
+  return t.bf16.value * 1e12;
+}
+
+/** HBM bandwidth, bytes/s. */
+export function memoryBandwidth(hw: HardwareProfile): number {
+  return hw.memory.bandwidth_tbps.value * 1e12;
+}
+
+/** GPUs of one server (compute tray): the profile's node_gpus, else the scale-up domain (an HGX board or UBB is one node). */
+export function nodeGpus(hw: HardwareProfile): number {
+  return hw.node_gpus?.value ?? hw.scale_up.domain_gpus.value;
 }

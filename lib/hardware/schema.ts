@@ -1,18 +1,5 @@
 import { z } from "zod";
-
-/** A figure with a unit and where it came from. `uncertain` marks figures sources disagree on. */
-export const Fact = z
-  .object({
-    value: z.number().nonnegative(),
-    unit: z.string().min(1),
-    source: z.string().min(3, "every figure needs a source (file, datasheet, page)"),
-    uncertain: z.boolean().optional(),
-  })
-  .strict();
-export type Fact = z.infer<typeof Fact>;
-
-export const ComputeDtype = z.enum(["bf16", "fp16", "fp8", "fp4", "int8", "int4"]);
-export type ComputeDtype = z.infer<typeof ComputeDtype>;
+import { Fact } from "../core/explain";
 
 export const HardwareProfile = z
   .object({
@@ -37,6 +24,8 @@ export const HardwareProfile = z
       })
       .strict(),
     scale_out: z.object({ bandwidth_gbps_unidir: Fact, latency_us: Fact }).strict(),
+    /** GPUs in one server / compute tray, where that is smaller than the scale-up domain (GB200 NVL72: 4 per tray). */
+    node_gpus: Fact.optional(),
     power_w: Fact,
     cost_per_hour_usd: Fact,
     /** Directory name of measured kernel tables for this chip under data/kernels, if any. */

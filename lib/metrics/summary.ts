@@ -1,12 +1,9 @@
-/** Benchmark-style metrics from simulated requests, defined as vLLM's benchmark_serving reports them. */
-import type { Replica, Request } from "../serving/replica";
+/** Benchmark-style metrics from a simulation's record, defined as vLLM's benchmark_serving reports them. */
+import { distribution, weightedDistribution, type Distribution } from "../core/stats";
+import type { Request } from "../serving/request";
+import type { SimulationResult } from "../serving/simulate";
 
-export interface Distribution {
-  mean: number;
-  median: number;
-  p90: number;
-  p99: number;
-}
+export type { Distribution } from "../core/stats";
 
 export interface ServingMetrics {
   requests: number;
@@ -26,46 +23,13 @@ export interface ServingMetrics {
   preemptions: number;
 }
 
-export function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  // Linear interpolation between closest ranks (numpy's default), as the benchmark computes it.
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+/** Inter-token gaps a replica recorded: step seconds and how many decode tokens waited that long. */
+export interface ItlSamples {
+  itlSeconds: number[];
+  itlWeights: number[];
 }
 
-/** Quantile of unsorted values (sorts a copy), linear interpolation as above. */
-export function quantileOf(values: number[], q: number): number {
-  return percentile([...values].sort((a, b) => a - b), q);
-}
-
-export function distribution(values: number[]): Distribution {
-  const s = [...values].sort((a, b) => a - b);
-  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
-  return { mean, median: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99) };
-}
-
-/** Percentiles of values with integer weights, without expanding them. */
-export function weightedDistribution(values: number[], weights: number[]): Distribution {
-  const idx = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
-  const total = weights.reduce((a, b) => a + b, 0);
-  let mean = 0;
-  for (let i = 0; i < values.length; i++) mean += values[i] * weights[i];
-  mean /= Math.max(total, 1);
-  const at = (q: number) => {
-    const target = q * total;
-    let acc = 0;
-    for (const i of idx) {
-      acc += weights[i];
-      if (acc >= target) return values[i];
-    }
-    return values[idx[idx.length - 1]];
-  };
-  return { mean, median: at(0.5), p90: at(0.9), p99: at(0.99) };
-}
-
-export function summarise(requests: Request[], replicas: Replica[], gpus: number): ServingMetrics {
+export function summarise(requests: Request[], replicas: ItlSamples[], gpus: number): ServingMetrics {
   const done = requests.filter((r) => r.finish >= 0);
   const start = Math.min(...done.map((r) => r.arrival));
   const end = Math.max(...done.map((r) => r.finish));
@@ -93,4 +57,9 @@ export function summarise(requests: Request[], replicas: Replica[], gpus: number
     meanOutput: tokensOut / done.length,
     preemptions: done.reduce((s, r) => s + r.preemptions, 0),
   };
+}
+
+/** The metrics of a simulation as the benchmark client reports them. */
+export function measure(sim: SimulationResult): ServingMetrics {
+  return summarise(sim.requests, sim.replicas, sim.gpus);
 }

@@ -3,9 +3,14 @@ import { bytesPerElement } from "../core/dtypes";
 import { derive, fact, type Explained } from "../core/explain";
 import type { HardwareProfile } from "../hardware/schema";
 import { kvElementsPerToken } from "../model/build";
-import type { LayerIR, ModelIR, TensorIR } from "../model/ir";
-import { weightDtype } from "../cost/ops";
+import type { Dtype } from "../core/dtypes";
+import type { DtypeGroup, LayerIR, ModelIR, TensorIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "./plan";
+
+/** The dtype a plan stores a weight group in: the plan's choice, else the checkpoint's. */
+export function weightDtype(ir: ModelIR, plan: ParallelPlan, g: DtypeGroup): Dtype {
+  return plan.weights[g] ?? ir.defaultDtypes[g];
+}
 
 /** Which plan degree splits a tensor on one stage's GPUs (the same for every layer of a kind). */
 type ShardRule = "tp" | "kv" | "none" | "moe" | "ffn" | "vocab";

@@ -1,11 +1,12 @@
-import type { KernelTableChoice } from "../step/estimate";
 /** `mantile calibrate`: fit a profile for one hardware × engine (or all rows), with cross-validation. */
+import { defaultEfficiency } from "../calibration/efficiency";
+import { CALIBRATION_PARAMETERS, DEFAULT_FIT, type ParamName } from "../calibration/parameters";
+import type { CalibrationFile } from "../calibration/profile";
 import { readCsv } from "../core/csv";
 import { InputError, parseOrThrow } from "../core/validate";
+import { getEngine } from "../engine/profile";
 import { getHardware } from "../hardware/registry";
-import { getEngine } from "../serving/engine";
-import { defaultEfficiency } from "../step/efficiency";
-import { CALIBRATION_PARAMETERS, type CalibrationFile, DEFAULT_FIT, type ParamName } from "./calibration";
+import type { KernelTableChoice } from "../step/kernel-source";
 import { convertRow } from "./convert";
 import { fit, FIT_METRICS, kFolds, mapeOf, predictWith, type FitMetric, type FitRow, type Prediction } from "./fit";
 import { aggregateRuns } from "./inferencemax";

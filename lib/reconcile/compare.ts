@@ -1,5 +1,5 @@
 /** Predicted vs actual: per-row errors and a summary (MAPE, RMSE, median, bias, breakdowns, best/worst). */
-import { quantileOf } from "../metrics/summary";
+import { quantileOf } from "../core/stats";
 import { actualNumber } from "./standard";
 
 export const METRICS = [

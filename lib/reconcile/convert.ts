@@ -1,8 +1,12 @@
 /**
- * A standard-CSV row → an explicit prediction request, with every mapping assumption recorded.
+ * A standard-CSV row → a run request (lib/run/request.ts), with every mapping assumption recorded:
+ * what the benchmark's columns mean for the model, engine, layout and load.
  */
+import type { Assumption } from "../core/explain";
 import { InputError } from "../core/validate";
 import type { Dtype } from "../core/dtypes";
+import { getEngine, type EngineProfile, memoryPolicyOf } from "../engine/profile";
+import { speculativeFor, type Speculative } from "../engine/speculative";
 import { getHardware } from "../hardware/registry";
 import type { HardwareProfile } from "../hardware/schema";
 import { loadModel } from "../model/registry";
@@ -10,30 +14,20 @@ import type { DtypeGroup, ModelIR } from "../model/ir";
 import { ParallelPlan, simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan } from "../parallel/validate";
 import { memoryReport } from "../parallel/memory";
-import { getEngine, type EngineProfile, memoryPolicyOf } from "../serving/engine";
+import type { RunRequest } from "../run/request";
 import { benchmarkClosedLoop, type WorkloadInput } from "../serving/workload";
-import { speculativeFor, type Speculative } from "../serving/speculative";
 import type { ConfigRow } from "./standard";
 
-export interface Assumption {
-  what: string;
-  value: string;
-  why: string;
-}
+export type { Assumption } from "../core/explain";
 
-export interface PoolRequest {
-  plan: ParallelPlanInput;
-  workers: number;
-  engine: EngineProfile;
-}
-
-export interface PredictionRequest {
+/** A converted row: a run request whose model, hardware and engine are already loaded. */
+export interface PredictionRequest extends RunRequest {
   model: ModelIR;
   hardware: HardwareProfile;
   engine: EngineProfile;
   workload: WorkloadInput;
-  aggregated?: PoolRequest;
-  disaggregated?: { prefill: PoolRequest; decode: PoolRequest };
+  aggregated?: { plan: ParallelPlanInput; workers: number };
+  disaggregated?: { prefill: { plan: ParallelPlanInput; workers: number }; decode: { plan: ParallelPlanInput; workers: number } };
   gpusCounted: number;
   speculative?: Speculative;
   assumptions: Assumption[];
@@ -133,8 +127,8 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     };
     const pTp = need(row.prefill_tp, "prefill_tp");
     const dTp = need(row.decode_tp, "decode_tp");
-    const prefill: PoolRequest = { plan: simplePlan({ tp: pTp, ep: row.prefill_ep ?? 1, dpAttention: row.prefill_dp_attention, weights }), workers: need(row.prefill_num_workers, "prefill_num_workers"), engine };
-    const decode: PoolRequest = { plan: simplePlan({ tp: dTp, ep: row.decode_ep ?? 1, dpAttention: row.decode_dp_attention, weights }), workers: need(row.decode_num_workers, "decode_num_workers"), engine };
+    const prefill = { plan: simplePlan({ tp: pTp, ep: row.prefill_ep ?? 1, dpAttention: row.prefill_dp_attention, weights }), workers: need(row.prefill_num_workers, "prefill_num_workers") };
+    const decode = { plan: simplePlan({ tp: dTp, ep: row.decode_ep ?? 1, dpAttention: row.decode_dp_attention, weights }), workers: need(row.decode_num_workers, "decode_num_workers") };
     const gpus = (row.num_prefill_gpu ?? pTp * prefill.workers) + (row.num_decode_gpu ?? dTp * decode.workers);
     a.push({ what: "GPUs counted", value: String(gpus), why: "prefill + decode GPUs, as the benchmark divides throughput" });
     a.push({ what: "KV hand-off", value: "prompt KV moves prefill → decode over the scale-up fabric after prefill; first token comes from the prefill worker", why: "disaggregated serving (Dynamo)" });
@@ -169,7 +163,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   a.push({ what: "GPUs counted", value: String(tp), why: "one replica on TP GPUs, as the benchmark divides throughput" });
   return {
     model, hardware, engine, workload,
-    aggregated: { plan: simplePlan({ tp, ep, dpAttention: row.dp_attention, weights }), workers: 1, engine },
+    aggregated: { plan: simplePlan({ tp, ep, dpAttention: row.dp_attention, weights }), workers: 1 },
     gpusCounted: tp, speculative, assumptions: a,
   };
 }

@@ -1,11 +1,14 @@
-import type { KernelTableChoice } from "../step/estimate";
 /**
  * Fitting calibration parameters: minimise the mean squared log error of throughput, TTFT, TPOT
  * and E2E over training configurations (Nelder–Mead inside the parameters' physical bounds),
  * and judge the fit on configurations it did not see (k-fold and split cross-validation).
  */
+import { CALIBRATION_PARAMETERS, type ParamName, type ParamValues } from "../calibration/parameters";
+import type { Calibration } from "../calibration/profile";
+import { measure } from "../metrics/summary";
+import { resolveRun } from "../run/resolve";
 import { simulate } from "../serving/simulate";
-import { applyParameters, CALIBRATION_PARAMETERS, type ParamName } from "./calibration";
+import type { KernelTableChoice } from "../step/kernel-source";
 import { convertRow, type PredictionRequest } from "./convert";
 import type { ConfigRow } from "./standard";
 
@@ -33,10 +36,14 @@ function requestOf(c: ConfigRow): PredictionRequest {
   return r;
 }
 
-export function predictWith(values: Partial<Record<ParamName, number>>, row: FitRow, useKernelTables: KernelTableChoice): Prediction {
-  const { efficiency, request: r } = applyParameters(values, requestOf(row.config), "calibration fit");
-  const sim = simulate({ model: r.model, hardware: r.hardware, efficiency, workload: r.workload, aggregated: r.aggregated, disaggregated: r.disaggregated, gpusCounted: r.gpusCounted, speculative: r.speculative, useKernelTables });
-  const m = sim.metrics;
+/** Parameter values being fitted, as a calibration a run can be resolved with. */
+export function trialCalibration(values: ParamValues): Calibration {
+  return { name: "calibration fit", values, describe: () => "parameter values under trial in a fit" };
+}
+
+export function predictWith(values: ParamValues, row: FitRow, useKernelTables: KernelTableChoice): Prediction {
+  const run = resolveRun({ ...requestOf(row.config), calibration: trialCalibration(values), useKernelTables });
+  const m = measure(simulate({ ...run, workload: run.workload! }));
   return { throughput: m.throughputPerGpu, ttft: m.ttft.mean, tpot: m.tpot.mean, e2e: m.e2e.mean };
 }
 

@@ -1,25 +1,28 @@
-import type { KernelTableChoice } from "../step/estimate";
 /**
  * Serving simulation: requests from a workload flow through engine replicas (aggregated, or
- * disaggregated prefill → KV transfer → decode pools); one event per engine step.
+ * disaggregated prefill → KV transfer → decode pools); named events from one queue (./events.ts),
+ * one event per engine step. The result is the raw record (requests, step timeline, inter-token
+ * gaps); lib/metrics turns it into benchmark metrics.
  */
+import type { Efficiency } from "../calibration/efficiency";
 import { bytesPerElement } from "../core/dtypes";
 import { InputError, parseOrThrow } from "../core/validate";
+import { memoryPolicyOf, type EngineProfile } from "../engine/profile";
+import type { Speculative } from "../engine/speculative";
 import type { HardwareProfile } from "../hardware/schema";
-import { kvElementsPerToken, attentionWindows } from "../model/build";
+import { attentionWindows, kvElementsPerToken } from "../model/build";
 import type { ModelIR } from "../model/ir";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan } from "../parallel/validate";
-import type { Efficiency } from "../step/efficiency";
-import { buildStepModel } from "../step/estimate";
-import type { EngineProfile } from "./engine";
-import { memoryPolicyOf } from "./engine";
-import { Replica, type Request, type Role } from "./replica";
+import { buildStepModel } from "../step/build";
+import type { KernelTableChoice } from "../step/kernel-source";
+import { EventQueue, type SimEvent } from "./events";
+import { policyFor } from "./policies/index";
+import { Replica } from "./replica";
+import type { Request, Role } from "./request";
 import { Rng } from "./rng";
-import type { Speculative } from "./speculative";
 import { drawLength, Workload, type WorkloadInput } from "./workload";
-import { summarise, type ServingMetrics } from "../metrics/summary";
 
 export interface PoolSpec {
   plan: ParallelPlanInput;
@@ -48,14 +51,17 @@ export interface SimulationRequest {
 }
 
 export interface SimulationResult {
-  metrics: ServingMetrics;
   requests: Request[];
+  replicas: Replica[];
   timeline: { t: number; running: number; decodes: number; prefillTokens: number; kvUsed: number; replica: string }[];
   steps: number;
   events: number;
   gpus: number;
   kvCapacityTokens: number[];
 }
+
+/** Events processed at most before a run is declared stuck (a guard against a scheduler bug, not a limit users meet). */
+const EVENT_GUARD = 50_000_000;
 
 function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: number, windows: (number | null)[], maxRun: number): Replica {
   const plan = parseOrThrow(ParallelPlan, pool.plan, `${role} parallelism plan`);
@@ -73,6 +79,7 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     name: `${role}${index}`,
     role,
     gpus: replicaGpus(plan[phase]),
+    policy: policyFor(e.scheduling),
     mixedModel: buildStepModel(req.model, req.hardware, plan, "prefill", e, req.efficiency, req.useKernelTables ?? true),
     decodeModel: buildStepModel(req.model, req.hardware, plan, "decode", e, req.efficiency, req.useKernelTables ?? true),
     tokenBudget: e.max_num_batched_tokens.value * dp,
@@ -102,6 +109,17 @@ function kvTransferBytes(ir: ModelIR, plan: ParallelPlan, tokens: number): numbe
   return b;
 }
 
+/** The error for requests no replica can ever schedule: the largest prompt left and the pool it must fit. */
+function unschedulable(replicas: Replica[]): InputError {
+  const stuck = replicas.filter((r) => r.queued > 0 || r.prefilling.length > 0);
+  const prompts = stuck.flatMap((r) => [...r.prefilling, ...r.waiting.slice(r.waiting.length - r.queued)]).map((x) => x.promptTarget);
+  const pool = Math.min(...stuck.map((r) => r.cfg.kvCapacityTokens));
+  return new InputError(
+    `requests cannot be scheduled: a prompt of ${prompts.length ? Math.max(...prompts) : "?"} tokens does not fit the KV pool ` +
+      `(${Number.isFinite(pool) ? Math.floor(pool) : "?"} tokens per replica); use more GPUs, an fp8 KV cache or shorter prompts`,
+  );
+}
+
 export function simulate(req: SimulationRequest): SimulationResult {
   const wl = parseOrThrow(Workload, req.workload, "workload");
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
@@ -122,7 +140,9 @@ export function simulate(req: SimulationRequest): SimulationResult {
     transferPlan = parseOrThrow(ParallelPlan, d.prefill.plan, "prefill plan");
   }
   const all = [...front, ...back];
+  const indexOf = new Map(all.map((r, i) => [r, i]));
   const gpus = req.gpusCounted ?? all.reduce((s, r) => s + r.cfg.gpus, 0);
+  const queue = new EventQueue();
 
   // Requests, drawn in order so a seed fixes every length.
   const total = wl.kind === "trace" ? wl.items.length : wl.requests;
@@ -132,17 +152,25 @@ export function simulate(req: SimulationRequest): SimulationResult {
     requests.push(r);
     return r;
   };
-  const plannedArrivals: { t: number; input: number; output: number }[] = [];
-  if (wl.kind === "trace") for (const it of [...wl.items].sort((a, b) => a.arrival - b.arrival)) plannedArrivals.push({ t: it.arrival, input: it.input, output: it.output });
+  // Planned arrivals (open loop, trace) enter the queue one at a time: the next is queued when one arrives.
+  const planned: { t: number; input: number; output: number }[] = [];
+  if (wl.kind === "trace") for (const it of [...wl.items].sort((a, b) => a.arrival - b.arrival)) planned.push({ t: it.arrival, input: it.input, output: it.output });
   else if (wl.kind === "open") {
     let t = 0;
     for (let i = 0; i < wl.requests; i++) {
       const gap = wl.arrival === "poisson" ? rng.exp(wl.rate) : rng.gamma(1 / (wl.cv * wl.cv), (wl.cv * wl.cv) / wl.rate);
       t += gap;
-      plannedArrivals.push({ t, input: drawLength(wl.input, rng), output: drawLength(wl.output, rng) });
+      planned.push({ t, input: drawLength(wl.input, rng), output: drawLength(wl.output, rng) });
     }
   }
   let nextPlanned = 0;
+  const queueNextArrival = () => {
+    if (nextPlanned < planned.length) {
+      const a = planned[nextPlanned++];
+      queue.push({ kind: "arrival", t: a.t, input: a.input, output: a.output });
+    }
+  };
+  queueNextArrival();
 
   let rr = 0;
   const route = (pool: Replica[]): Replica => {
@@ -153,11 +181,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
   };
   // The engine sees a request after the frontend's share of latency (HTTP, tokenisation): the client's clock starts earlier.
   const frontDelay = (req.aggregated?.engine ?? req.disaggregated!.prefill.engine).request_overhead_ms.value / 1e3;
-  const entering: { t: number; r: Request }[] = [];
-  const submit = (r: Request) => entering.push({ t: r.arrival + frontDelay, r });
+  const submit = (r: Request) => queue.push({ kind: "enter", t: r.arrival + frontDelay, r });
 
-  // Hand-offs in flight to the decode pool: (time KV lands, request).
-  const transfers: { t: number; r: Request }[] = [];
   const decodeBacklog: Request[] = [];
   let now = 0;
   let finished = 0;
@@ -170,57 +195,18 @@ export function simulate(req: SimulationRequest): SimulationResult {
     if (wl.kind === "closed" && requests.length < total) submit(newRequest(now, drawLength(wl.input, rng), drawLength(wl.output, rng)));
   };
 
-  const nextExternal = (): number => {
-    let t = Infinity;
-    if (nextPlanned < plannedArrivals.length) t = plannedArrivals[nextPlanned].t;
-    for (const x of transfers) if (x.t < t) t = x.t;
-    for (const x of entering) if (x.t < t) t = x.t;
-    return t;
-  };
-
-  const guard = 50_000_000;
-  while (finished < total) {
-    if (++events > guard) throw new Error("simulation did not converge (event guard reached)");
-    // Start every idle replica that has work.
-    // A replica's run of identical steps must end by the next event anywhere: an arrival, a hand-off, or
-    // another replica's step end (which can finish a closed-loop request or hand over a prompt).
-    const ext = nextExternal();
-    for (const rep of all) {
-      if (!rep.idle) continue;
-      let cut = ext;
-      for (const o of all) if (o !== rep && !o.idle && o.busyUntil < cut) cut = o.busyUntil;
-      rep.start(Math.max(now, rep.busyUntil), cut);
-    }
-    // Next event: a step end, a planned arrival or a KV hand-off.
-    let tStep = Infinity;
-    let who: Replica | undefined;
-    for (const rep of all) if (!rep.idle && rep.busyUntil < tStep) {
-      tStep = rep.busyUntil;
-      who = rep;
-    }
-    const tExt = nextExternal();
-    if (tStep === Infinity && tExt === Infinity) {
-      const stuck = all.find((r) => r.queued > 0);
-      const big = stuck ? Math.max(...stuck.waiting.map((r) => r.promptTarget)) : 0;
-      throw new InputError(`requests cannot be scheduled: a prompt of ${big} tokens does not fit the KV pool (${Math.floor(stuck?.cfg.kvCapacityTokens ?? 0)} tokens); use more GPUs, an fp8 KV cache or shorter prompts`);
-    }
-    if (tExt <= tStep) {
-      now = tExt;
-      const e = entering.findIndex((x) => x.t === tExt);
-      if (e >= 0) {
-        route(front).enqueue(entering.splice(e, 1)[0].r);
-      } else if (nextPlanned < plannedArrivals.length && plannedArrivals[nextPlanned].t === tExt) {
-        const a = plannedArrivals[nextPlanned++];
-        submit(newRequest(a.t, a.input, a.output));
-      } else {
-        const i = transfers.findIndex((x) => x.t === tExt);
-        const { r } = transfers.splice(i, 1)[0];
-        r.decodeArrival = now;
-        decodeBacklog.push(r);
-      }
-    } else {
-      now = tStep;
-      const out = who!.complete();
+  const handle: { [K in SimEvent["kind"]]: (e: Extract<SimEvent, { kind: K }>) => void } = {
+    enter: (e) => route(front).enqueue(e.r),
+    arrival: (e) => {
+      submit(newRequest(e.t, e.input, e.output));
+      queueNextArrival();
+    },
+    "kv-transfer-done": (e) => {
+      e.r.decodeArrival = now;
+      decodeBacklog.push(e.r);
+    },
+    "step-done": (e) => {
+      const out = e.replica.complete();
       for (let i = 0; i < out.finished.length; i++) {
         finished++;
         closedNext();
@@ -229,9 +215,24 @@ export function simulate(req: SimulationRequest): SimulationResult {
         const bytes = kvTransferBytes(req.model, transferPlan!, r.input);
         const hw = req.hardware;
         const bw = hw.scale_up.bandwidth_gbps_unidir.value * 1e9 * req.efficiency.comm_bandwidth.value;
-        transfers.push({ t: now + hw.scale_up.latency_us.value / 1e6 + bytes / bw, r });
+        queue.push({ kind: "kv-transfer-done", t: now + hw.scale_up.latency_us.value / 1e6 + bytes / bw, r });
       }
+    },
+  };
+
+  while (finished < total) {
+    if (++events > EVENT_GUARD) throw new Error("simulation did not converge (event guard reached)");
+    // Start every idle replica that has work. A replica's run of identical steps must end by the next
+    // event anywhere: an arrival, a hand-off, or another replica's step end.
+    for (const rep of all) {
+      if (!rep.idle) continue;
+      const end = rep.start(Math.max(now, rep.busyUntil), queue.peekTime());
+      if (end !== null) queue.push({ kind: "step-done", t: end, replica: rep, index: indexOf.get(rep)! });
     }
+    const e = queue.pop();
+    if (!e) throw unschedulable(all);
+    now = e.t;
+    (handle[e.kind] as (x: SimEvent) => void)(e);
     // Hand arrived KV to decode replicas that can take it.
     while (decodeBacklog.length) {
       const target = route(back);
@@ -244,9 +245,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
   }
 
   const timeline = all.flatMap((rep) => rep.records.map((x) => ({ t: x.t, running: x.running, decodes: x.decodes, prefillTokens: x.prefillTokens, kvUsed: x.kvUsed, replica: rep.cfg.name })));
-  const metrics = summarise(requests, all, gpus);
   return {
-    metrics, requests, timeline, steps: all.reduce((s, r) => s + r.stepCount, 0), events, gpus,
+    requests, replicas: all, timeline, steps: all.reduce((s, r) => s + r.stepCount, 0), events, gpus,
     kvCapacityTokens: all.map((r) => r.cfg.kvCapacityTokens),
   };
 }

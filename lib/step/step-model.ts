@@ -3,13 +3,15 @@
  * engine's host-side overhead. `time()` is the fast path the serving simulator calls per step
  * (token-dependent parts cached by token count); `breakdown()` gives every op with its time.
  */
+import type { Efficiency } from "../calibration/efficiency";
+import { roundLength } from "../core/round";
+import { attentionOps } from "../cost/attention";
+import { windowKey } from "../cost/batch";
+import { LAYER_OPS, pipelineOps, stepOps } from "../cost/layers";
+import { groupLayers, type LayerGroup, type Op, type StepInput } from "../cost/op";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
-import { windowKey } from "../cost/batch";
-import { roundLength } from "../core/round";
-import { attentionOps, groupLayers, otherOps, stepOps, moeOps, ffnOps, type LayerGroup, type Op, type StepInput } from "../cost/ops";
-import type { Efficiency } from "./efficiency";
 import { opTime, type Bound, type KernelSource, type OpTime } from "./roofline";
 
 export interface StepModelOptions {
@@ -42,7 +44,8 @@ export class StepModel {
   private readonly headGroups: LayerGroup[];
   private readonly tokenCache = new Map<number, number>();
   private readonly headCache = new Map<number, number>();
-  private readonly attnCache = new Map<number, number>();
+  /** Pure-decode attention core time per attention group, by decoding sequences (quarter units) and then by mean context. */
+  private readonly attnCache: Map<number, Map<number, number>>[];
   private readonly gapUs: number;
 
   constructor(
@@ -58,6 +61,7 @@ export class StepModel {
     this.headGroups = this.groups.filter((g) => g.kind === "lm_head");
     this.tokenGroups = this.groups.filter((g) => g.kind !== "attention" && g.kind !== "lm_head");
     this.gapUs = opts.cudaGraphs ? eff.kernel_gap_graph_us.value : eff.kernel_gap_eager_us.value;
+    this.attnCache = this.attnGroups.map(() => new Map());
   }
 
   private sum(ops: Op[]): number {
@@ -80,21 +84,18 @@ export class StepModel {
     let tok = this.tokenCache.get(s.tokens);
     if (tok === undefined) {
       tok = 0;
-      for (const g of this.tokenGroups) {
-        const ops = g.kind === "moe" ? moeOps(this.ir, this.plan, this.phase, g, s) : g.kind === "ffn" ? ffnOps(this.ir, this.plan, this.phase, g, s) : otherOps(this.ir, this.plan, this.phase, g, s);
-        tok += this.sum(ops);
-      }
+      for (const g of this.tokenGroups) tok += this.sum(LAYER_OPS[g.kind](this.ir, this.plan, this.phase, g, s));
       // Attention projections and their collectives depend on tokens only; the core depends on context.
       for (const g of this.attnGroups) {
         tok += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "projections"));
       }
-      if (this.phase.pp > 1) tok += this.sum(stepOps(this.ir, this.plan, this.phase, [], s));
+      tok += this.sum(pipelineOps(this.ir, this.plan, this.phase, s));
       this.tokenCache.set(s.tokens, tok);
     }
     let head = this.headCache.get(s.logitRows);
     if (head === undefined) {
       head = 0;
-      for (const g of this.headGroups) head += this.sum(otherOps(this.ir, this.plan, this.phase, g, s));
+      for (const g of this.headGroups) head += this.sum(LAYER_OPS[g.kind](this.ir, this.plan, this.phase, g, s));
       this.headCache.set(s.logitRows, head);
     }
     let attn = 0;
@@ -108,11 +109,14 @@ export class StepModel {
       }
       // Pure decode: memoised by batch and mean context (rounded to 1/256 octave, ≤ 0.14% change).
       const w = s.attention[windowKey(g.layer.attention!.window)];
-      const key = gi + 8 * (Math.round(dSeqs * 4) + 1e6 * roundLength(w ? w.kvRead / dp / Math.max(dSeqs, 1e-9) : 0));
-      let t = this.attnCache.get(key);
+      const seqKey = Math.round(dSeqs * 4);
+      const ctxKey = roundLength(w ? w.kvRead / dp / Math.max(dSeqs, 1e-9) : 0);
+      let byCtx = this.attnCache[gi].get(seqKey);
+      if (!byCtx) this.attnCache[gi].set(seqKey, (byCtx = new Map()));
+      let t = byCtx.get(ctxKey);
       if (t === undefined) {
         t = this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "core"));
-        this.attnCache.set(key, t);
+        byCtx.set(ctxKey, t);
       }
       attn += t;
     }

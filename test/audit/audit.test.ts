@@ -2,16 +2,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { auditCsv, auditPinned, auditPrediction, auditTable, listAssumptions, type AuditLog } from "../../lib/audit";
-import { pinRow, predictPinned, resolveRun, typicalDecode } from "../../lib/bundle/run";
+import { auditCsv, auditPinned, auditPrediction, auditTable, listAssumptions, type AuditLog } from "../../lib/audit/index";
+import { pinRow, predictPinned, resolvePinned } from "../../lib/bundle/run";
+import { typicalDecodeStep } from "../../lib/run/predict";
 import { attentionWindows as windowsOf } from "../../lib/model/build";
 import { decodeBatch } from "../../lib/cost/batch";
-import { ParallelPlan } from "../../lib/parallel/plan";
-import { calibrationFromFile, type CalibrationFile } from "../../lib/reconcile/calibration";
+import { calibrationFromFile, type CalibrationFile } from "../../lib/calibration/profile";
 import { predictConfig } from "../../lib/reconcile/predict";
 import { ConfigRow } from "../../lib/reconcile/standard";
-import { withFactors } from "../../lib/step/efficiency";
-import { buildStepModel } from "../../lib/step/estimate";
+import { withFactors } from "../../lib/calibration/efficiency";
+import { buildStepModel } from "../../lib/step/build";
 
 /** One client, short requests, roofline only: every decode step is memory-bound and the engine is idle whenever a request arrives. */
 const light = ConfigRow.parse({ model: "meta-llama/Llama-3.1-8B", gpu_model: "h100", framework: "vllm", precision: "bf16", input_seq_len: "256", output_seq_len: "256", tensor_parallel: "1", concurrency: "1" });
@@ -24,22 +24,22 @@ describe("±20% impacts with a sign and size derived by hand", () => {
     const imp = e.impact!;
     expect(imp.base).toBe(0.8);
     // 0.8 × 1.2 = 0.96 is above the factor's physical bound 0.95: clamped, and said so.
-    expect(imp.plus20).toMatchObject({ value: 0.95, clamped: true, bound: 0.95 });
-    expect(imp.minus20.clamped).toBe(false);
-    expect(imp.minus20.value).toBeCloseTo(0.64, 12);
+    expect(imp.upper).toMatchObject({ value: 0.95, clamped: true, bound: 0.95 });
+    expect(imp.lower.clamped).toBe(false);
+    expect(imp.lower.value).toBeCloseTo(0.64, 12);
     expect(e.note).toMatch(/\+20% clamped to bound 0\.95/);
-    expect(imp.plus20.change!.tpot).toBeLessThan(0);
-    expect(imp.plus20.change!.throughput).toBeGreaterThan(0);
-    expect(imp.minus20.change!.tpot).toBeGreaterThan(0);
-    expect(imp.minus20.change!.throughput).toBeLessThan(0);
+    expect(imp.upper.change!.tpot).toBeLessThan(0);
+    expect(imp.upper.change!.throughput).toBeGreaterThan(0);
+    expect(imp.lower.change!.tpot).toBeGreaterThan(0);
+    expect(imp.lower.change!.throughput).toBeLessThan(0);
 
     // By hand: a decode step is Σ_ops (bytes / (BW · e) + latency + launch gap) + host overhead, every op memory-bound.
     // Only the bytes term scales with e, so ΔTPOT/TPOT = −s · (1 − e/e′) with s = bytes-term share of the step.
     // The step time is linear in context, so the step at the mean context gives the mean TPOT's share.
     const p = log.prediction!;
-    const r = resolveRun(pinRow(light, ROOFLINE));
-    const t = typicalDecode(r, p.meanInput, p.meanOutput);
-    const plan = ParallelPlan.parse(t.pool.plan);
+    const r = resolvePinned(pinRow(light, ROOFLINE));
+    const t = typicalDecodeStep(r.aggregated!, 1, p.meanInput, p.meanOutput);
+    const plan = r.aggregated!.plan;
     const bd = buildStepModel(r.model, r.hardware, plan, "decode", r.engine, r.efficiency, false).breakdown(decodeBatch(1, t.context, windowsOf(r.model)));
     expect(bd.ops.every((o) => o.time.bound === "memory")).toBe(true);
     const latency = r.efficiency.memory_latency_us.value / 1e6;
@@ -47,11 +47,11 @@ describe("±20% impacts with a sign and size derived by hand", () => {
     const share = bytesTerm / bd.total;
     expect(share).toBeGreaterThan(0.3);
     expect(share).toBeLessThan(1);
-    expect(imp.plus20.change!.tpot).toBeCloseTo(-100 * share * (1 - 0.8 / 0.95), 2);
-    expect(imp.minus20.change!.tpot).toBeCloseTo(100 * share * (0.8 / 0.64 - 1), 2);
+    expect(imp.upper.change!.tpot).toBeCloseTo(-100 * share * (1 - 0.8 / 0.95), 2);
+    expect(imp.lower.change!.tpot).toBeCloseTo(100 * share * (0.8 / 0.64 - 1), 2);
     // And the same model built directly with e = 0.95 agrees.
     const bd95 = buildStepModel(r.model, r.hardware, plan, "decode", r.engine, withFactors(r.efficiency, { memory_bandwidth: 0.95 }, "override", "test"), false).breakdown(decodeBatch(1, t.context, windowsOf(r.model)));
-    expect(imp.plus20.change!.tpot).toBeCloseTo(100 * (bd95.total / bd.total - 1), 2);
+    expect(imp.upper.change!.tpot).toBeCloseTo(100 * (bd95.total / bd.total - 1), 2);
   });
 
   it("request_overhead_ms: ±20% of 10 ms moves TTFT and E2E by exactly ±2 ms and leaves TPOT unchanged in a light closed loop", () => {
@@ -62,8 +62,8 @@ describe("±20% impacts with a sign and size derived by hand", () => {
     const p = log.prediction!;
     expect(e.impact!.base).toBe(10);
     expect(e.kind).toBe("uncertain");
-    const plus = e.impact!.plus20.change!;
-    const minus = e.impact!.minus20.change!;
+    const plus = e.impact!.upper.change!;
+    const minus = e.impact!.lower.change!;
     expect((plus.ttft / 100) * p.ttft).toBeCloseTo(0.002, 9);
     expect((minus.ttft / 100) * p.ttft).toBeCloseTo(-0.002, 9);
     expect((plus.e2e / 100) * p.e2e).toBeCloseTo(0.002, 9);
@@ -75,8 +75,8 @@ describe("±20% impacts with a sign and size derived by hand", () => {
 
   it("HBM bandwidth −20% (a modified hardware profile) equals memory_bandwidth −20% on the roofline: both scale BW·e by 0.8", () => {
     const log = auditPrediction(light, { ...ROOFLINE, only: ["efficiency.memory_bandwidth", "hardware.memory.bandwidth_tbps"], alternatives: false });
-    const eff = log.entries.find((x) => x.param === "efficiency.memory_bandwidth")!.impact!.minus20.change!;
-    const hbm = log.entries.find((x) => x.param === "hardware.memory.bandwidth_tbps")!.impact!.minus20.change!;
+    const eff = log.entries.find((x) => x.param === "efficiency.memory_bandwidth")!.impact!.lower.change!;
+    const hbm = log.entries.find((x) => x.param === "hardware.memory.bandwidth_tbps")!.impact!.lower.change!;
     for (const k of ["throughput", "ttft", "tpot", "e2e"] as const) expect(hbm[k]).toBeCloseTo(eff[k], 6);
   });
 });
@@ -138,7 +138,7 @@ describe("audit log contents", () => {
     expect(mb.kind).toBe("calibration");
     expect(mb.value).toBe("0.9");
     // 0.9 × 1.2 = 1.08 → clamped to 0.95.
-    expect(mb.impact!.plus20).toMatchObject({ value: 0.95, clamped: true });
+    expect(mb.impact!.upper).toMatchObject({ value: 0.95, clamped: true });
     expect(l.entries.find((e) => e.param === "engine.step_overhead_ms")!.kind).toBe("calibration");
     const prof = l.entries.find((e) => e.kind === "calibration-profile")!;
     expect(prof.value).toMatch(/test-h100-vllm: memory_bandwidth=0\.9, step_overhead_ms=3/);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { causalPairs, decodeBatch, prefillBatch } from "../../lib/cost/batch";
-import { expectedActiveExperts } from "../../lib/cost/ops";
+import { expectedActiveExperts } from "../../lib/cost/moe";
 import { explainText } from "../../lib/core/explain";
 import { ParallelPlan, simplePlan } from "../../lib/parallel/plan";
 import { validatePlan } from "../../lib/parallel/validate";
-import { loadModel } from "../../lib/model";
-import { estimate } from "../../lib/step/estimate";
-import { collectiveTraffic } from "../../lib/step/roofline";
+import { loadModel } from "../../lib/model/index";
+import { estimate } from "../../lib/run/estimate";
+import { collectiveTraffic } from "../../lib/cost/communication";
 
 describe("batch statistics", () => {
   it("causal pairs of a 4-token prompt = 1+2+3+4 = 10; with window 2: 1+2+2+2 = 7", () => {
@@ -68,7 +68,7 @@ describe("explainability", () => {
   it("a calibration profile replaces the defaults and is named, with calibration provenance", () => {
     const profile = {
       name: "test-profile", values: { memory_bandwidth: 0.9, step_overhead_ms: 2 },
-    } as unknown as import("../../lib/reconcile/calibration").Calibration;
+    } as unknown as import("../../lib/calibration/profile").Calibration;
     profile.describe = () => "test";
     const e = estimate({ model: "openai/gpt-oss-120b", hardware: "b200", plan: simplePlan({ tp: 2 }), phase: "decode", batch: 8, seqLen: 512, useKernelTables: false, calibration: profile });
     expect(e.calibration).toBe("test-profile");
@@ -85,7 +85,7 @@ describe("explainability", () => {
   it("a collective wider than one scale-up domain runs at scale-out speed", async () => {
     const { opTime } = await import("../../lib/step/roofline");
     const { getHardware } = await import("../../lib/hardware/registry");
-    const { defaultEfficiency } = await import("../../lib/step/efficiency");
+    const { defaultEfficiency } = await import("../../lib/calibration/efficiency");
     const hw = getHardware("b200"); // 8-GPU NVLink domain
     const eff = defaultEfficiency();
     const op = (gpus: number) => ({ layerType: "t", layers: 1, name: "ar", kind: "comm" as const, flops: 0, weightBytes: 0, activationBytes: 0, kvBytes: 0, computeDtype: "bf16" as const, kernels: 0, formula: "", comm: { op: "all_reduce" as const, bytes: 1e8, gpus, scope: "scale_up" as const } });

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { CALIBRATION_PARAMETERS, loadCalibration } from "../../lib/reconcile/calibration";
+import { CALIBRATION_PARAMETERS } from "../../lib/calibration/parameters";
+import { loadCalibration } from "../../lib/calibration/profile";
 import { kFolds, nelderMead } from "../../lib/reconcile/fit";
 
 const BIN = path.resolve(__dirname, "../../bin/mantile.js");

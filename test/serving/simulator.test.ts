@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { getHardware } from "../../lib/hardware/registry";
-import { loadModel } from "../../lib/model";
+import { loadModel } from "../../lib/model/index";
 import { simplePlan } from "../../lib/parallel/plan";
-import { getEngine, withEngineOverrides } from "../../lib/serving/engine";
-import { simulate, type SimulationRequest } from "../../lib/serving/simulate";
+import { getEngine, withEngineOverrides } from "../../lib/engine/profile";
+import { measure } from "../../lib/metrics/summary";
+import { simulate as simulateRaw, type SimulationRequest } from "../../lib/serving/simulate";
 import { benchmarkClosedLoop } from "../../lib/serving/workload";
-import { defaultEfficiency } from "../../lib/step/efficiency";
+import { defaultEfficiency } from "../../lib/calibration/efficiency";
+
+/** A simulation with its benchmark metrics (lib/metrics measures the raw record). */
+function simulate(req: SimulationRequest) {
+  const r = simulateRaw(req);
+  return { ...r, metrics: measure(r) };
+}
 
 const gptoss = loadModel("openai/gpt-oss-120b");
 const b200 = getHardware("b200");
@@ -168,7 +175,7 @@ describe("open loop and traces", () => {
 
 describe("speculative decoding", () => {
   it("expected tokens per step = (1 − a^(k+1)) / (1 − a): k = 3, a = 0.7 → 2.5330", async () => {
-    const { expectedTokensPerStep } = await import("../../lib/serving/speculative");
+    const { expectedTokensPerStep } = await import("../../lib/engine/speculative");
     // 1 + 0.7 + 0.49 + 0.343 = 2.533
     expect(expectedTokensPerStep(3, 0.7)).toBeCloseTo(2.533, 10);
     expect(expectedTokensPerStep(2, 1)).toBe(3);

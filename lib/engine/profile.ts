@@ -4,8 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
-import { fact, type Explained } from "../core/explain";
-import { Fact } from "../hardware/schema";
+import { Fact, fact, type Explained } from "../core/explain";
 
 export const EngineProfile = z
   .object({

@@ -1,29 +1,27 @@
-import { attentionWindows } from "../model/build";
 /**
- * One explainable estimate: a prefill of S tokens × B, or one decode step at context L × B,
- * on one model replica. Per layer type and in total: FLOPs, bytes, KV, communication, time, bottleneck.
+ * One explainable estimate: a prefill of S tokens × B, or one decode step at context L × B, on one
+ * model replica. Per layer type and in total: FLOPs, bytes, KV, communication, time, bottleneck.
+ * Inputs are resolved by resolveRun like every other prediction.
  */
-import { derive, fact, type Explained } from "../core/explain";
+import type { Efficiency } from "../calibration/efficiency";
+import type { Calibration } from "../calibration/profile";
+import { derive, fact, type Assumption, type Explained } from "../core/explain";
 import { InputError } from "../core/validate";
 import { decodeBatch, prefillBatch, type BatchStats } from "../cost/batch";
+import { memoryPolicyOf, type EngineProfile } from "../engine/profile";
 import type { HardwareProfile } from "../hardware/schema";
-import { getHardware } from "../hardware/registry";
+import { attentionWindows } from "../model/build";
 import type { ModelIR } from "../model/ir";
-import { loadModel } from "../model/registry";
 import { memoryReport, minimumChips, type MemoryReport, type MinimumChips } from "../parallel/memory";
-import { ParallelPlan, replicaGpus, type ParallelPlanInput } from "../parallel/plan";
+import { replicaGpus, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan, type Violation } from "../parallel/validate";
-import { parseOrThrow } from "../core/validate";
-import { getEngine, type EngineProfile, memoryPolicyOf } from "../serving/engine";
-import { defaultEfficiency, withFactors, type Efficiency } from "./efficiency";
-import { resolveCalibration, splitParameters, type Calibration } from "../reconcile/calibration";
-import { withEngineOverrides } from "../serving/engine";
-import { kernelSourceFor, type TableOp } from "./kernel-source";
+import { buildStepModel } from "../step/build";
+import type { KernelTableChoice } from "../step/kernel-source";
+import type { Bound } from "../step/roofline";
+import type { StepBreakdown } from "../step/step-model";
+import { resolveRun } from "./resolve";
 
-/** true: the engine profile's table ops; false: roofline only; a list: exactly those op families from tables. */
-export type KernelTableChoice = boolean | TableOp[];
-import type { Bound } from "./roofline";
-import { StepModel, type StepBreakdown } from "./step-model";
+export type { Assumption } from "../core/explain";
 
 export interface EstimateRequest {
   model: string | ModelIR;
@@ -56,12 +54,6 @@ export interface LayerTypeRow {
   sources: string[];
 }
 
-export interface Assumption {
-  what: string;
-  value: string;
-  provenance: string;
-}
-
 export interface Estimate {
   model: string;
   hardware: string;
@@ -84,40 +76,16 @@ export interface Estimate {
   calibration: string;
 }
 
-export function buildStepModel(
-  ir: ModelIR,
-  hw: HardwareProfile,
-  plan: ParallelPlan,
-  phase: "prefill" | "decode",
-  engine: EngineProfile,
-  eff: Efficiency,
-  useKernelTables: KernelTableChoice = true,
-): StepModel {
-  const tables = useKernelTables === false ? undefined : kernelSourceFor(hw, engine, useKernelTables === true ? undefined : useKernelTables);
-  return new StepModel(ir, hw, plan, plan[phase], eff, {
-    cudaGraphs: phase === "decode" && engine.cuda_graphs_decode,
-    tables,
-    stepOverhead: engine.step_overhead_ms.value / 1e3,
-    perSeqOverhead: engine.per_seq_overhead_us.value / 1e6,
-  });
-}
-
 export function estimate(req: EstimateRequest): Estimate {
   if (!(req.batch >= 1 && Number.isInteger(req.batch))) throw new InputError(`batch must be a whole number ≥ 1 (got ${req.batch})`);
   if (!(req.seqLen >= 1 && Number.isInteger(req.seqLen))) throw new InputError(`seqLen/context must be a whole number ≥ 1 (got ${req.seqLen})`);
-  const ir = typeof req.model === "string" ? loadModel(req.model) : req.model;
-  const hw = typeof req.hardware === "string" ? getHardware(req.hardware) : req.hardware;
-  const baseEngine = typeof req.engine === "object" ? req.engine : getEngine(req.engine ?? "vllm");
-  const plan = parseOrThrow(ParallelPlan, req.plan, "parallelism plan");
-  // Calibrated factors and engine overheads replace the defaults; explicit efficiency factors win over both.
-  const cal = resolveCalibration(req.calibration, hw.id, baseEngine.id);
-  const split = cal ? splitParameters(cal.values) : { efficiency: {}, engine: {} };
-  const source = cal ? `calibration ${cal.name}` : "";
-  const engine = cal ? withEngineOverrides(baseEngine, split.engine, source) : baseEngine;
-  const eff = req.efficiency ?? (cal ? withFactors(defaultEfficiency(), split.efficiency, "calibration", source) : defaultEfficiency());
+  const run = resolveRun({ model: req.model, hardware: req.hardware, engine: req.engine, aggregated: { plan: req.plan, workers: 1 }, calibration: req.calibration, efficiency: req.efficiency, useKernelTables: req.useKernelTables });
+  const { model: ir, hardware: hw, engine, efficiency: eff } = run;
+  const plan = run.aggregated!.plan;
+  const calibrated = (k: string) => run.calibration?.values[k as keyof typeof run.calibration.values] !== undefined;
   const windows = attentionWindows(ir);
   const stats: BatchStats = req.phase === "prefill" ? prefillBatch(req.batch, req.seqLen, windows) : decodeBatch(req.batch, req.seqLen, windows);
-  const model = buildStepModel(ir, hw, plan, req.phase, engine, eff, req.useKernelTables ?? true);
+  const model = buildStepModel(ir, hw, plan, req.phase, engine, eff, run.useKernelTables);
   const step = model.breakdown(stats);
 
   const rowsByType = new Map<string, LayerTypeRow>();
@@ -154,8 +122,8 @@ export function estimate(req: EstimateRequest): Estimate {
   const stepTime = derive(step.total, "s", "GPU time (Σ ops × layers) + host overhead", {
     gpu_time: sumOf("seconds", "s", "op time"),
     host_overhead: derive(step.host, "s", "step_overhead + per_seq_overhead · sequences", {
-      step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", cal && split.engine.step_overhead_ms !== undefined ? "calibration" : "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),
-      per_seq_overhead: fact(engine.per_seq_overhead_us.value / 1e6, "s", cal && split.engine.per_seq_overhead_us !== undefined ? "calibration" : "data", `data/engines/${engine.id}.json per_seq_overhead_us: ${engine.per_seq_overhead_us.source}`),
+      step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", calibrated("step_overhead_ms") ? "calibration" : "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),
+      per_seq_overhead: fact(engine.per_seq_overhead_us.value / 1e6, "s", calibrated("per_seq_overhead_us") ? "calibration" : "data", `data/engines/${engine.id}.json per_seq_overhead_us: ${engine.per_seq_overhead_us.source}`),
       sequences: fact(stats.seqs, "sequences", "override", "request batch"),
     }),
   });
@@ -175,12 +143,12 @@ export function estimate(req: EstimateRequest): Estimate {
     violations.push({ severity: "error", phase: req.phase, field: "memory", message: `KV for ${needKv} tokens exceeds the pool (${Math.floor(memory.kvCapacityTokens.value)} tokens per attention rank)`, fix: "reduce batch or context, use an fp8 KV cache, or add GPUs" });
   }
   const assumptions: Assumption[] = [
-    { what: "MoE routing", value: "uniform and balanced across experts and EP ranks", provenance: "assumption (lib/cost/ops.ts expectedActiveExperts)" },
-    { what: "DP-attention balance", value: "sequences split evenly across attention-DP ranks", provenance: "assumption" },
-    { what: "engine", value: `${engine.name} ${engine.version}`, provenance: `data/engines/${engine.id}.json` },
+    { what: "MoE routing", value: "uniform and balanced across experts and EP ranks", why: "assumption (lib/cost/moe.ts expectedActiveExperts)" },
+    { what: "DP-attention balance", value: "sequences split evenly across attention-DP ranks", why: "assumption" },
+    { what: "engine", value: `${engine.name} ${engine.version}`, why: `data/engines/${engine.id}.json` },
   ];
-  for (const [k, f] of Object.entries(eff)) if (f.kind !== "default") assumptions.push({ what: `efficiency ${k}`, value: String(f.value), provenance: `${f.kind}: ${f.source}` });
-  assumptions.push({ what: "calibration", value: cal?.name ?? "none", provenance: cal ? cal.describe() : "defaults from data/efficiency and data/engines" });
+  for (const [k, f] of Object.entries(eff)) if (f.kind !== "default") assumptions.push({ what: `efficiency ${k}`, value: String(f.value), why: `${f.kind}: ${f.source}` });
+  assumptions.push(...run.assumptions);
   return {
     model: ir.id, hardware: hw.id, engine: engine.id, phase: req.phase, batch: req.batch, seqLen: req.seqLen, gpus, rows, step,
     totals: {
@@ -197,6 +165,6 @@ export function estimate(req: EstimateRequest): Estimate {
     violations,
     assumptions,
     kernelSource: model.opts.tables?.name ?? "roofline (no measured tables for this hardware × engine)",
-    calibration: cal?.name ?? "none",
+    calibration: run.calibration?.name ?? "none",
   };
 }

@@ -4,7 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
-import { Fact } from "../hardware/schema";
+import { Fact } from "../core/explain";
 
 const Method = z.object({ draft_tokens: Fact, acceptance: Fact, draft_blocks: Fact }).strict();
 const File = z.object({ _about: z.string(), methods: z.record(z.string(), Method) });

@@ -1,0 +1,104 @@
+/**
+ * resolveRun: the one place a request's inputs are loaded and combined — model IR, hardware, engine,
+ * calibration (fitted or transferred) and user overrides, plans and workload — each recorded with its
+ * provenance. estimate, predict, size, audit, bundles and notebooks all take the resolved run; a bundle
+ * resolves from its pinned copies (`Sources`) instead of data/.
+ */
+import { defaultEfficiency, type Efficiency } from "../calibration/efficiency";
+import { checkParameters, type ParamValues } from "../calibration/parameters";
+import { applyParameters, type Calibration } from "../calibration/profile";
+import { resolveCalibration } from "../calibration/transfer";
+import { InputError, parseOrThrow } from "../core/validate";
+import { getEngine, type EngineProfile } from "../engine/profile";
+import { getHardware } from "../hardware/registry";
+import type { HardwareProfile } from "../hardware/schema";
+import type { ModelIR } from "../model/ir";
+import { loadModel } from "../model/registry";
+import { ParallelPlan, replicaGpus } from "../parallel/plan";
+import { Workload } from "../serving/workload";
+import type { Pool, PoolRequest, ResolvedRun, RunRequest } from "./request";
+
+/** Where inputs come from: the registries in data/ (default), or a bundle's pinned copies. */
+export interface Sources {
+  model(id: string): ModelIR;
+  hardware(name: string): HardwareProfile;
+  engine(name: string): EngineProfile;
+  efficiency(): Efficiency;
+  calibration(choice: RunRequest["calibration"], hardwareId: string, engineId: string): Calibration | undefined;
+}
+
+export const REGISTRY: Sources = {
+  model: (id) => loadModel(id),
+  hardware: getHardware,
+  engine: getEngine,
+  efficiency: defaultEfficiency,
+  calibration: resolveCalibration,
+};
+
+const USER_OVERRIDE = "user override (--set)";
+
+export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): ResolvedRun {
+  const model = typeof req.model === "string" ? sources.model(req.model) : req.model;
+  const hardware = typeof req.hardware === "string" ? sources.hardware(req.hardware) : req.hardware;
+  const baseEngine = typeof req.engine === "object" ? req.engine : sources.engine(req.engine ?? "vllm");
+  const cal = sources.calibration(req.calibration, hardware.id, baseEngine.id);
+  const overrides = checkParameters({ ...(req.overrides ?? {}) });
+  const baseEfficiency = sources.efficiency();
+
+  // Calibrated factors and engine times replace the defaults; user overrides win over both; factors
+  // given whole (req.efficiency) replace the efficiency factors but not the engine times.
+  const calibrate = (eff: Efficiency, engine: EngineProfile) => {
+    let x = { efficiency: eff, engine };
+    if (cal) x = applyParameters(cal.values, x.efficiency, x.engine, "calibration", `calibration ${cal.name}`);
+    if (Object.keys(overrides).length) x = applyParameters(overrides, x.efficiency, x.engine, "override", USER_OVERRIDE);
+    return x;
+  };
+  const run = calibrate(baseEfficiency, baseEngine);
+  const efficiency = req.efficiency ?? run.efficiency;
+  const poolOf = (p: PoolRequest, what: string): Pool => {
+    const engine = p.engine === undefined ? run.engine : calibrate(baseEfficiency, typeof p.engine === "object" ? p.engine : sources.engine(p.engine)).engine;
+    if (!(Number.isInteger(p.workers) && p.workers >= 1)) throw new InputError(`${what} workers must be a whole number ≥ 1 (got ${p.workers})`);
+    return { plan: parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`), workers: p.workers, engine };
+  };
+  if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
+  const aggregated = req.aggregated && poolOf(req.aggregated, "aggregated");
+  const disaggregated = req.disaggregated && { prefill: poolOf(req.disaggregated.prefill, "prefill"), decode: poolOf(req.disaggregated.decode, "decode") };
+  const gpusOf = (p: Pool, phase: "prefill" | "decode") => replicaGpus(p.plan[phase]) * p.workers;
+  const gpusCounted = req.gpusCounted ?? (aggregated ? gpusOf(aggregated, "decode") : gpusOf(disaggregated!.prefill, "prefill") + gpusOf(disaggregated!.decode, "decode"));
+
+  const assumptions = [...(req.assumptions ?? [])];
+  if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
+  else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
+  if (Object.keys(overrides).length) assumptions.push({ what: "overrides", value: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", "), why: USER_OVERRIDE });
+
+  return {
+    label: req.label ?? `${model.id} on ${hardware.id} (${baseEngine.id})`,
+    model, hardware, engine: run.engine, baseEngine, efficiency, baseEfficiency,
+    calibration: cal ? { name: cal.name, description: cal.describe(), values: { ...cal.values } } : null,
+    overrides: overrides as ParamValues,
+    aggregated, disaggregated,
+    workload: req.workload === undefined ? undefined : parseOrThrow(Workload, req.workload, "workload"),
+    gpusCounted, speculative: req.speculative, seed: req.seed ?? 1, useKernelTables: req.useKernelTables ?? true, maxRun: req.maxRun, assumptions,
+    requestAssumptions: [...(req.assumptions ?? [])],
+  };
+}
+
+/** The pool whose decode steps set TPOT: the aggregated pool, or the decode pool. */
+export function decodePool(r: ResolvedRun): Pool {
+  return r.aggregated ?? r.disaggregated!.decode;
+}
+
+/** The pool that prefills prompts: the aggregated pool, or the prefill pool. */
+export function prefillPool(r: ResolvedRun): Pool {
+  return r.aggregated ?? r.disaggregated!.prefill;
+}
+
+/** Replace the engine of a resolved run everywhere (the run and its pools). */
+export function withEngine(r: ResolvedRun, engine: EngineProfile): ResolvedRun {
+  return {
+    ...r,
+    engine,
+    aggregated: r.aggregated ? { ...r.aggregated, engine } : undefined,
+    disaggregated: r.disaggregated ? { prefill: { ...r.disaggregated.prefill, engine }, decode: { ...r.disaggregated.decode, engine } } : undefined,
+  };
+}

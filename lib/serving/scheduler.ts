@@ -1,0 +1,53 @@
+/**
+ * A scheduler is a policy (as in Vidur's replica schedulers): each engine step it decides which
+ * prompt chunks run, which waiting requests are admitted, and whether the decoding sequences step.
+ * State (queues, KV, decoding set) lives in the Replica; the policy only reads it through this view
+ * and asks the replica to admit or preempt. Adding an engine's behaviour = a policy + a profile.
+ */
+import type { Request } from "./request";
+
+/** The replica as a policy sees it. */
+export interface ReplicaView {
+  readonly limits: {
+    /** Tokens one step may process (prefill chunk tokens + one per decode). */
+    tokenBudget: number;
+    maxSeqs: number;
+    kvCapacityTokens: number;
+    /** Attention-DP balancing: steps a new prompt may wait so ranks prefill together (0 = none). */
+    prefillWaitSteps: number;
+  };
+  /** Sequences decoding now, and the requests in prefill (admitted, prompt not complete) in admission order. */
+  readonly decoding: number;
+  readonly prefilling: readonly Request[];
+  /** Requests waiting for admission, and the first of them. */
+  readonly queued: number;
+  headOfQueue(): Request;
+  readonly running: number;
+  readonly stepCount: number;
+  /** KV tokens needed if `extraTokens` more were written and `extraSeqs` more sequences ran (sliding-window KV included). */
+  kvNeed(extraTokens: number, extraSeqs: number): number;
+  /** Take the head of the waiting queue (the policy then schedules its first chunk). */
+  admitHead(): Request;
+  /** Preempt sequences (recompute) until `needTokens` more KV tokens fit. */
+  preemptFor(needTokens: number): void;
+}
+
+/** One step's batch as the policy decided it. */
+export interface StepPlan {
+  /** Whether the decoding sequences run this step (false: a prefill-only step, decodes wait). */
+  decodes: boolean;
+  /** Prompt chunks this step: continuing prefills first, then newly admitted requests. */
+  chunks: [Request, number][];
+  /** How many of the chunks (the last ones) belong to newly admitted requests. */
+  admitted: number;
+  /** Steps new prompts are held back (attention-DP balancing); bounds a run of identical steps. */
+  holdFor: number;
+}
+
+export interface SchedulerPolicy {
+  /** Name as data/engines profiles select it (`scheduling`). */
+  readonly name: string;
+  /** The engine source (file and version) whose behaviour this follows. */
+  readonly source: string;
+  plan(view: ReplicaView): StepPlan;
+}
