@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import { readCsv } from "../core/csv";
 import { formatNumber } from "../core/explain";
+import { textTable } from "../core/text-table";
 import { InputError, parseOrThrow } from "../core/validate";
 import { ParallelPlan } from "../parallel/plan";
 import { ConfigRow } from "../reconcile/standard";
@@ -191,9 +192,7 @@ export function comparisonTable(c: RunComparison): string {
   ]);
   rows.push(["bottleneck", "", c.bottleneck.a, c.bottleneck.b, c.bottleneck.changed ? "changed" : "same", "", ""]);
   const header = ["metric", "unit", "A", "B", "Δ (B−A)", "Δ %", ""];
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((x, i) => (i <= 1 || i === 6 ? x.padEnd(w[i]) : x.padStart(w[i]))).join("  ").trimEnd();
-  const out = [`A: ${c.a.label}  [${c.a.source}]`, `B: ${c.b.label}  [${c.b.source}]`, "", line(header), w.map((x) => "-".repeat(x)).join("  "), ...rows.map(line), ""];
+  const out = [`A: ${c.a.label}  [${c.a.source}]`, `B: ${c.b.label}  [${c.b.source}]`, "", ...textTable(header, rows, [0, 1, 6]), ""];
   if (c.inputs.length) {
     out.push(`Inputs that differ (${c.inputs.length}):`);
     const kw = Math.max(...c.inputs.map((x) => x.key.length));

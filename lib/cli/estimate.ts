@@ -1,4 +1,5 @@
 import { explainText, formatNumber } from "../core/explain";
+import { textTable } from "../core/text-table";
 import { Dtype } from "../core/dtypes";
 import { InputError } from "../core/validate";
 import { simplePlan } from "../parallel/plan";
@@ -74,9 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   ]);
   rows.push(["host overhead", "", "", "", "", "", formatNumber(e.step.host * 1e3), `${((100 * e.step.host) / e.step.total).toFixed(1)}%`, "overhead"]);
   rows.push(["total", "", formatNumber(e.totals.flops.value / 1e9), formatNumber(e.totals.weightBytes.value / 1e6), formatNumber(e.totals.kvBytes.value / 1e6), formatNumber(e.totals.commBytes.value / 1e6), formatNumber(e.step.total * 1e3), "100%", e.bottleneck]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  out.push(line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line));
+  out.push(...textTable(header, rows));
   out.push("");
   out.push(`throughput: ${formatNumber(e.totals.tokensPerSecondPerGpu.value)} tokens/s/GPU; bottleneck: ${e.bottleneck}`);
   out.push(`memory per GPU: weights ${formatNumber(e.memory.weightsPerGpu.value / 1e9)} GB, KV pool ${formatNumber(e.memory.kvPoolPerGpu.value / 1e9)} GB (${formatNumber(Math.floor(e.memory.kvCapacityTokens.value))} tokens)`);

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { writeCsv } from "../core/csv";
 import { formatNumber } from "../core/explain";
+import { textTable } from "../core/text-table";
 import { InputError } from "../core/validate";
 import { loadCalibration } from "../calibration/profile";
 import { sizeFile, type BatchOptions } from "../sizing/batch";
@@ -99,9 +100,7 @@ export function describe(r: SizingResult): string {
     String(c.tp), c.precision, c === r.best ? "best" : c.status, c.status === "feasible" ? n3(c.rpsPerGpu) : "–", c.status === "feasible" ? n3(c.rate) : "–",
     c.best ? n3(c.best.ttft) : "–", n3(c.singleTtft), n3(c.boundRpsPerGpu), n3(c.weightsGbPerGpu), Number.isFinite(c.kvCapacityTokens) ? String(c.kvCapacityTokens) : "–", String(c.simulations), c.reason,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => (i === header.length - 1 ? 0 : x[i].length))));
-  const line = (x: string[]) => x.map((cell, i) => (i === header.length - 1 ? cell : i <= 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
-  out.push(line(header), widths.map((w, i) => "-".repeat(i === header.length - 1 ? 6 : w)).join("  "), ...rows.map(line));
+  out.push(...textTable(header, rows, [0, 1, 2], [header.length - 1]));
   out.push("");
   out.push("assumptions:");
   for (const a of r.assumptions) out.push(`  ${a.what}: ${a.value} (${a.why})`);

@@ -1,3 +1,4 @@
+import { textTable } from "../core/text-table";
 import { displayBundle, type MimeBundle } from "./display";
 
 export type Row = Record<string, unknown>;
@@ -108,15 +109,8 @@ export function tableBundle(input: Row[] | DataFrameLike, opts: TableOptions = {
     `\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody></table>` +
     (more ? `\n<p><em>${esc(more)}</em></p>` : "");
 
-  const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((cs) => cs[j].length)));
-  const pad = (s: string, j: number) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]));
-  const lines = [
-    ...(opts.caption ? [opts.caption] : []),
-    columns.map((c, j) => pad(c, j)).join("  ").trimEnd(),
-    widths.map((w) => "-".repeat(w)).join("  "),
-    ...cells.map((cs) => cs.map((v, j) => pad(v, j)).join("  ").trimEnd()),
-    ...(more ? [more] : []),
-  ];
+  const left = columns.map((_, j) => j).filter((j) => !numeric[j]);
+  const lines = [...(opts.caption ? [opts.caption] : []), ...textTable(columns, cells, left), ...(more ? [more] : [])];
   return { "text/html": html, "text/plain": lines.join("\n") };
 }
 

@@ -40,7 +40,14 @@ describe("mantile calibrate (real process, tiny fit)", () => {
       const b = CALIBRATION_PARAMETERS[k as keyof typeof CALIBRATION_PARAMETERS];
       expect(v.value).toBeGreaterThanOrEqual(b.min);
       expect(v.value).toBeLessThanOrEqual(b.max);
+      // Bounds recorded as the policy gives them, and an uncertainty: a standard error (≥ 0) or null when
+      // the loss is flat along the parameter (not identified).
+      expect([v.min, v.max]).toEqual([b.min, b.max]);
+      expect(v.sd === null || (typeof v.sd === "number" && v.sd >= 0)).toBe(true);
     }
+    expect(Object.values(c.file.parameters).some((v) => v.sd !== null)).toBe(true);
+    // Held-out errors: the k-fold MAPE of every metric, on the configurations fitted.
+    for (const m of ["throughput_mape", "ttft_mape", "tpot_mape", "e2e_mape"]) expect(c.file.cross_validation["2-fold"][m]).toBeGreaterThanOrEqual(0);
     expect(Object.keys(c.file.parameters).sort()).toEqual(["memory_bandwidth", "step_overhead_ms"]);
     expect(c.file.cross_validation["2-fold"].rows).toBe(4);
     expect(fs.readFileSync(path.join(dir, "b200-vllm.out-of-fold.csv"), "utf8").split("\n")[0]).toMatch(/oof_throughput/);
