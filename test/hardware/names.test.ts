@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../lib/core/validate";
 import { editDistance, matchName, nearestNames, parseName } from "../../lib/hardware/names";
@@ -140,6 +143,13 @@ describe("hardware names: unknown spellings", () => {
     expect(near.map((n) => n.distance)).toEqual([1, 1, 2]);
   });
 
+  it("the RTX PRO 6000 Workstation Edition (a different SKU, 1,792 GB/s) does not fall onto the Server Edition", () => {
+    // Dropping trailing words gives rtxpro6000blackwellworkstation…, rtxpro6000blackwell, rtxpro6000, …: no profile has those cores.
+    expect(() => resolveHardware("NVIDIA RTX PRO 6000 Blackwell Workstation Edition")).toThrow(/unknown hardware/);
+    // Nearest by edit distance on cores: rtxa6000 (3 edits from rtxpro6000), rtx6000ada (6), rtxpro6000server (6).
+    expect(() => resolveHardware("RTX PRO 6000")).toThrow(/nearest known names rtx-a6000, rtx-6000-ada, rtx-pro-6000-server;/);
+  });
+
   it("a spelling with no chip word at all does not match anything", () => {
     expect(() => resolveHardware("NVIDIA 80GB")).toThrow(/unknown hardware "NVIDIA 80GB"/);
     expect(() => resolveHardware("TPU v9")).toThrow(/unknown hardware "TPU v9"/);
@@ -163,6 +173,16 @@ describe("hardware names: the parts", () => {
     expect(editDistance("l40", "l40s")).toBe(1); // one insertion
     expect(editDistance("gaudi3", "h20")).toBe(6); // replace 3 and delete 3: max(len) = 6 with no shared position
     expect(editDistance("", "b200")).toBe(4);
+  });
+
+  it("a path to a profile JSON is read and validated, and counts as exact", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mantile-hw-")), "my-chip.json");
+    fs.writeFileSync(file, JSON.stringify({ ...getHardware("l4"), id: "my-chip", aliases: [] }));
+    const m = resolveHardware(file);
+    expect(m).toMatchObject({ exact: true, dropped: [] });
+    expect(m.profile.id).toBe("my-chip");
+    fs.writeFileSync(file, JSON.stringify({ ...getHardware("l4"), id: "My Chip" }));
+    expect(() => resolveHardware(file)).toThrow(/invalid hardware profile .*my-chip\.json:\n {2}- id: lower-case id/);
   });
 
   it("matchName works on any profile list (no registry needed)", () => {
