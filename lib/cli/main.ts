@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { about: string; load: () => Command }> = {
   audit: { about: "assumptions of one prediction with provenance and ±20% impacts (--json, --out FILE)", load: () => require("./audit").run },
   export: { about: "pin one run (model IR, hardware, engine, plan, workload, calibration) into a bundle JSON", load: () => require("./export").run },
   runs: { about: "runs compare A B: two pinned runs (bundles or FILE.csv:N) side by side", load: () => require("./runs").run },
+  hardware: { about: "accelerator profiles (--json); hardware show NAME: every figure with its source", load: () => require("./hardware").run },
 };
 
 function usage(): string {

@@ -3,14 +3,11 @@ import * as path from "path";
 import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
 import type { ComputeDtype } from "../core/dtypes";
+import { matchName, nearestNames, type NameMatch } from "./names";
 import { HardwareProfile, type SystemSpec } from "./schema";
 
 const HARDWARE_DIR = path.join(DATA_DIR, "hardware");
 let cache: Map<string, HardwareProfile> | undefined;
-
-function normalise(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_]+/g, "-");
-}
 
 /** All profiles in data/hardware, validated. */
 export function listHardware(): HardwareProfile[] {
@@ -25,28 +22,37 @@ export function listHardware(): HardwareProfile[] {
   return [...cache.values()];
 }
 
-/** Resolve an id or alias (`b200`, `b200-trt`, `H100 SXM`, …) or a path to a profile JSON. */
-export function getHardware(nameOrPath: string): HardwareProfile {
+/** How a spelling resolved: the profile, whether the spelling was exact, and what was ignored to match. */
+export type HardwareMatch = NameMatch;
+
+function loadProfileFile(file: string): HardwareProfile {
+  const raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  return parseOrThrow(HardwareProfile, raw, `hardware profile ${file}`);
+}
+
+/**
+ * Resolve a spelling — an id, an alias, a vendor spelling ("NVIDIA H200 SXM 141GB", "B200-SXM-180GB",
+ * "Virtualized NVIDIA H100 80GB HBM3", "b200-trt") — or a path to a profile JSON. `exact` is false when the
+ * spelling is not an id, alias or name of the profile; `dropped` lists the words that were ignored to match.
+ * An unknown spelling is an InputError listing the nearest known names.
+ */
+export function resolveHardware(nameOrPath: string): HardwareMatch {
   if (nameOrPath.endsWith(".json") && fs.existsSync(nameOrPath)) {
-    const raw = JSON.parse(fs.readFileSync(nameOrPath, "utf8"));
-    return parseOrThrow(HardwareProfile, raw, `hardware profile ${nameOrPath}`);
+    return { profile: loadProfileFile(nameOrPath), exact: true, dropped: [], qualifiers: [], matched: nameOrPath };
   }
-  const key = normalise(nameOrPath);
   const all = listHardware();
-  const find = (k: string) => all.find((p) => p.id === k || p.aliases.some((a) => normalise(a) === k));
-  let hit = find(key);
-  // Benchmark runners suffix the chip with the engine or node (b200-trt, mi355x-amd_0, h200-nb): drop suffixes.
-  for (let k = key; !hit && k.includes("-"); ) {
-    k = k.slice(0, k.lastIndexOf("-"));
-    hit = find(k);
-  }
-  if (!hit) {
-    throw new InputError(
-      `unknown hardware "${nameOrPath}": use one of ${all.map((p) => p.id).join(", ")} ` +
-        `(or an alias such as "H100 SXM"), or a path to a profile JSON`,
-    );
-  }
-  return hit;
+  const hit = matchName(nameOrPath, all);
+  if (hit) return hit;
+  const near = nearestNames(nameOrPath, all).map((n) => (n.spelling === n.id ? n.id : `${n.id} ("${n.spelling}")`));
+  throw new InputError(
+    `unknown hardware "${nameOrPath}": nearest known names ${near.join(", ")}; ` +
+      `\`mantile hardware\` lists all ${all.length} profiles (or give a path to a profile JSON)`,
+  );
+}
+
+/** The profile for an id, alias, vendor spelling or profile JSON path (see resolveHardware). */
+export function getHardware(nameOrPath: string): HardwareProfile {
+  return resolveHardware(nameOrPath).profile;
 }
 
 /** A system of `chips` chips, filling scale-up domains in order. */

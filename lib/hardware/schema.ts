@@ -5,7 +5,7 @@ export const HardwareProfile = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "lower-case id such as 'b200' or 'h100-sxm'"),
     name: z.string(),
-    vendor: z.enum(["NVIDIA", "AMD"]),
+    vendor: z.enum(["NVIDIA", "AMD", "Intel"]),
     /** Module form: SXM/OAM boards sit in a scale-up domain; PCIe cards talk over PCIe. */
     form_factor: z.enum(["SXM", "OAM", "PCIe", "Superchip"]),
     /** Names benchmark data and users use for this chip (case-insensitive match). */
@@ -14,7 +14,18 @@ export const HardwareProfile = z
     dense_tflops: z
       .object({ bf16: Fact, fp16: Fact.optional(), fp8: Fact.optional(), fp4: Fact.optional(), int8: Fact.optional() })
       .strict(),
-    memory: z.object({ capacity_gb: Fact, bandwidth_tbps: Fact }).strict(),
+    memory: z
+      .object({
+        capacity_gb: Fact,
+        bandwidth_tbps: Fact,
+        /**
+         * Device memory as the driver reports it (nvidia-smi / rocminfo total, MiB). It sits below the
+         * marketing capacity on most chips (H100 80GB: 81559 MiB = 85.5 GB, but B200 "180 GB": 183359 MiB).
+         * Optional: `deviceMemoryBytes` falls back to capacity_gb and says so.
+         */
+        driver_total_mib: Fact.optional(),
+      })
+      .strict(),
     scale_up: z
       .object({
         technology: z.string(),

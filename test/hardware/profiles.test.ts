@@ -6,23 +6,34 @@ import type { HardwareProfile } from "../../lib/hardware/schema";
 const norm = (s: string) => s.trim().toLowerCase().replace(/[\s_]+/g, "-");
 
 const EXPECTED_IDS = [
+  "a100-pcie-40gb",
+  "a100-pcie-80gb",
   "a100-sxm",
+  "a100-sxm-40gb",
   "a10g",
   "b100",
   "b200",
   "b300",
   "gb200",
+  "gaudi3",
   "gb300",
+  "gh200-144gb",
+  "gh200-96gb",
+  "h100-nvl",
+  "h100-pcie",
   "h100-sxm",
   "h20",
   "h200",
+  "h200-nvl",
   "l4",
+  "l40",
   "l40s",
   "mi300x",
   "mi325x",
   "mi355x",
   "rtx-6000-ada",
   "rtx-a6000",
+  "rtx-pro-6000-server",
 ];
 
 /** Every alias the brief asks for, and the id it must resolve to. */
@@ -44,6 +55,9 @@ const ALIASES: Record<string, string[]> = {
   mi300x: ["mi300x", "MI300X"],
   mi325x: ["mi325x", "MI325X"],
   mi355x: ["mi355x", "MI355X", "mi355x-amd_0"],
+  "gh200-96gb": ["GH200", "GH200 480GB", "GH200 120GB"],
+  gaudi3: ["HL-325L"],
+  "rtx-pro-6000-server": ["RTX PRO 6000 Server"],
 };
 
 const KERNEL_TABLES: Record<string, string> = {
@@ -54,9 +68,11 @@ const KERNEL_TABLES: Record<string, string> = {
 };
 
 describe("hardware profiles: loading", () => {
-  it("every data/hardware/*.json parses against HardwareProfile and there are 17", () => {
+  it("every data/hardware/*.json parses against HardwareProfile and there are 28", () => {
+    // 17 original profiles + 11 added for issue 13 (RTX PRO 6000 Server, GH200 96/144, H200 NVL, H100 NVL,
+    // H100 PCIe, A100 PCIe 40/80, A100 SXM 40, L40, Gaudi 3).
     const all = listHardware();
-    expect(all).toHaveLength(17);
+    expect(all).toHaveLength(28);
     expect(all.map((p) => p.id).sort()).toEqual([...EXPECTED_IDS].sort());
   });
 
@@ -68,6 +84,7 @@ describe("hardware profiles: loading", () => {
       }
       expect(p.memory.capacity_gb.unit).toBe("GB");
       expect(p.memory.bandwidth_tbps.unit).toBe("TB/s");
+      if (p.memory.driver_total_mib) expect(p.memory.driver_total_mib.unit, `${p.id} driver_total_mib`).toBe("MiB");
       expect(p.scale_up.bandwidth_gbps_unidir.unit).toBe("GB/s");
       expect(p.scale_up.latency_us.unit).toBe("us");
       expect(p.scale_up.domain_gpus.unit).toBe("GPUs");
@@ -87,13 +104,13 @@ describe("hardware profiles: loading", () => {
   });
 
   it("omits dtypes a chip does not support", () => {
-    // Ampere has no FP8; nothing before Blackwell has FP4 (MI355X / CDNA4 does).
-    for (const id of ["a100-sxm", "a10g", "rtx-a6000"]) expect(getHardware(id).dense_tflops.fp8).toBeUndefined();
+    // Ampere has no FP8; nothing before Blackwell has FP4 (MI355X / CDNA4 does; Gaudi 3 does not).
+    for (const id of ["a100-sxm", "a100-sxm-40gb", "a100-pcie-40gb", "a100-pcie-80gb", "a10g", "rtx-a6000"]) expect(getHardware(id).dense_tflops.fp8).toBeUndefined();
     const withFp4 = listHardware()
       .filter((p) => p.dense_tflops.fp4)
       .map((p) => p.id)
       .sort();
-    expect(withFp4).toEqual(["b100", "b200", "b300", "gb200", "gb300", "mi355x"]);
+    expect(withFp4).toEqual(["b100", "b200", "b300", "gb200", "gb300", "mi355x", "rtx-pro-6000-server"]);
   });
 });
 
@@ -113,15 +130,20 @@ describe("hardware profiles: name resolution", () => {
     expect(getHardware("  gb200 nvl72 ").id).toBe("gb200");
   });
 
-  it("an unknown name throws an error that lists the valid ids", () => {
-    expect(() => getHardware("tpu-v5p")).toThrow(/unknown hardware "tpu-v5p"/);
-    let message = "";
-    try {
-      getHardware("tpu-v5p");
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    for (const id of EXPECTED_IDS) expect(message).toContain(id);
+  it("an unknown name throws an InputError naming the 3 nearest profiles", () => {
+    expect(() => getHardware("tpu-v5p")).toThrow(/unknown hardware "tpu-v5p": nearest known names/);
+    // "H300" is one edit from h100/h200/b300 (cores h100, h200, b300), so those are among the three.
+    const message = (() => {
+      try {
+        getHardware("NVIDIA H300");
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    const listed = /nearest known names (.*?);/.exec(message)?.[1].split(", ") ?? [];
+    expect(listed).toHaveLength(3);
+    for (const id of listed) expect(["b300", "h100-nvl", "h100-pcie", "h100-sxm", "h200", "h200-nvl"]).toContain(id);
   });
 
   it("no alias (or id) is claimed by two profiles", () => {
@@ -179,6 +201,53 @@ describe("hardware profiles: figures match the shared CSV", () => {
     expect(getHardware("rtx-6000-ada").memory.bandwidth_tbps.value).toBe(0.96); // grafikkarten.com news
   });
 
+  it("spot-checks the profiles added for issue 13 against their cited sources", () => {
+    // RTX PRO 6000 Server Edition product page: 1597 GB/s, 96 GB; FP4 4 PFLOPS sparse / 2 = 2000 dense.
+    const rtx = getHardware("rtx-pro-6000-server");
+    expect(rtx.memory.bandwidth_tbps.value).toBe(1.597);
+    expect(rtx.dense_tflops.fp4?.value).toBe(2000);
+    expect(rtx.dense_tflops.bf16.uncertain).toBe(true); // dense not printed by NVIDIA: halved sparse figure
+    // GH200 datasheet: 96GB HBM3 4 TB/s | 144GB HBM3e 4.9 TB/s; BF16 '1,979* | 990'.
+    expect(getHardware("gh200-96gb").memory.capacity_gb.value).toBe(96);
+    expect(getHardware("gh200-144gb").memory.bandwidth_tbps.value).toBe(4.9);
+    expect(getHardware("gh200-96gb").dense_tflops.bf16.value).toBe(990);
+    // H100 NVL datasheet: BF16 1,671 sparse / 2 = 835.5; 94 GB; 3.9 TB/s; NVLink bridge 600 GB/s bidir → 300.
+    const nvl = getHardware("h100-nvl");
+    expect(nvl.dense_tflops.bf16.value).toBe(835.5);
+    expect(nvl.scale_up.bandwidth_gbps_unidir.value).toBe(300);
+    expect(nvl.scale_up.domain_gpus.value).toBe(2);
+    // H100 PCIe table: BF16 1,513 sparse / 2 = 756.5, 2000 GB/s, PCIe Gen5 128 GB/s bidir → 64.
+    expect(getHardware("h100-pcie").dense_tflops.bf16.value).toBe(756.5);
+    expect(getHardware("h100-pcie").scale_up.bandwidth_gbps_unidir.value).toBe(64);
+    // A100 datasheet: 40GB PCIe 1,555 GB/s 250 W; 80GB PCIe 1,935 GB/s 300 W; 40GB SXM 400 W.
+    expect(getHardware("a100-pcie-40gb").memory.bandwidth_tbps.value).toBe(1.555);
+    expect(getHardware("a100-pcie-80gb").memory.bandwidth_tbps.value).toBe(1.935);
+    expect(getHardware("a100-sxm-40gb").power_w.value).toBe(400);
+    // H200 NVL: 2- or 4-way bridge, 900 GB/s per GPU bidir → 450; up to 600 W.
+    expect(getHardware("h200-nvl").scale_up.domain_gpus.value).toBe(4);
+    expect(getHardware("h200-nvl").power_w.value).toBe(600);
+    // L40 datasheet: BF16 181.05 dense (half of L40S's 362 with FP32 accumulate).
+    expect(getHardware("l40").dense_tflops.bf16.value).toBe(181.05);
+    // docs.habana.ai: scale-up 21 x 200 Gb/s = 525 GB/s per direction, scale-out 3 x 200 Gb/s = 75 GB/s.
+    const g3 = getHardware("gaudi3");
+    expect(g3.vendor).toBe("Intel");
+    expect(g3.scale_up.bandwidth_gbps_unidir.value).toBe((21 * 200) / 8);
+    expect(g3.scale_out.bandwidth_gbps_unidir.value).toBe((3 * 200) / 8);
+    expect(g3.dense_tflops.fp4).toBeUndefined();
+  });
+
+  it("new PCIe cards without bridges use PCIe Gen4/Gen5 x16 as scale-up and the 8-card server as domain", () => {
+    // Gen4 x16: 64 GB/s both directions = 32 per direction; Gen5 x16: 128 → 64.
+    const expected: Record<string, number> = { "a100-pcie-40gb": 32, "a100-pcie-80gb": 32, l40: 32, "h100-pcie": 64, "rtx-pro-6000-server": 64 };
+    for (const [id, gbps] of Object.entries(expected)) {
+      const p = getHardware(id);
+      expect(p.form_factor, id).toBe("PCIe");
+      expect(p.scale_up.technology, id).toMatch(gbps === 32 ? /^PCIe Gen4 x16/ : /^PCIe Gen5 x16/);
+      expect(p.scale_up.bandwidth_gbps_unidir.value, id).toBe(gbps);
+      expect(p.scale_up.domain_gpus.value, id).toBe(8);
+    }
+  });
+
   it("PCIe cards use the PCIe link as scale-up and the 8-card server as domain", () => {
     for (const id of ["l40s", "l4", "a10g", "rtx-6000-ada", "rtx-a6000"]) {
       const p = getHardware(id);
@@ -202,8 +271,8 @@ describe("hardware profiles: sanity rules", () => {
    * Ada (L40S, L4, RTX 6000 Ada) follows the same 2x within 2.5 % (L40S 733 / 362 = 2.025),
    * checked separately with the looser bound. AMD parts are not covered by this rule.
    */
-  const HOPPER_BLACKWELL = ["h100-sxm", "h200", "h20", "b100", "b200", "gb200", "b300", "gb300"];
-  const ADA = ["l40s", "l4", "rtx-6000-ada"];
+  const HOPPER_BLACKWELL = ["h100-sxm", "h100-nvl", "h100-pcie", "h200", "h200-nvl", "h20", "gh200-96gb", "gh200-144gb", "b100", "b200", "gb200", "b300", "gb300", "rtx-pro-6000-server"];
+  const ADA = ["l40s", "l40", "l4", "rtx-6000-ada"];
 
   const ratio = (p: HardwareProfile) => {
     const fp8 = p.dense_tflops.fp8;
@@ -242,7 +311,8 @@ describe("hardware profiles: sanity rules", () => {
         p.scale_up.bandwidth_gbps_unidir.value,
       );
       expect(p.cost_per_hour_usd.value, p.id).toBeGreaterThan(0);
-      if (p.form_factor === "Superchip") expect(p.scale_up.domain_gpus.value).toBe(72);
+      // Grace-Blackwell superchips sit in NVL72 racks; a GH200 node is one superchip (NVL2/NVL32 not assumed).
+      if (p.form_factor === "Superchip") expect(p.scale_up.domain_gpus.value, p.id).toBe(p.id.startsWith("gh200") ? 1 : 72);
     }
   });
 });
