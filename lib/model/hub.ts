@@ -198,3 +198,9 @@ export async function prefetchModels(ids: Iterable<string>, isKnown: (id: string
   }
   return out;
 }
+
+/** Like prefetchModels, for commands given the models explicitly: the first id that cannot be fetched is an error. */
+export async function ensureModels(ids: Iterable<string>, isKnown: (id: string) => boolean, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const failed = Object.values((await prefetchModels(ids, isKnown, env)).failed);
+  if (failed.length) throw new InputError(failed[0]);
+}

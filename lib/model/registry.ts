@@ -83,6 +83,11 @@ export function resolveShipped(idOrStem: string): { stem: string; id: string } |
   return stem ? { stem, id: stem } : undefined;
 }
 
+/** True when a name loads without the Hub: a path to a config.json, or a shipped config (id, alias, stem). */
+export function isLocalModel(idOrPath: string): boolean {
+  return idOrPath.trim().endsWith(".json") || resolveShipped(idOrPath) !== undefined;
+}
+
 /** A config file and, when present, its ModelOpt hf_quant_config.json. */
 interface ConfigFiles {
   id: string;
