@@ -120,8 +120,8 @@ export function buildIR(id: string, arch: ArchSpec, configSource: string, ignore
 
   const extraModules: ModelIR["extraModules"] = [];
   if (arch.mtpBlocks > 0) {
-    // DeepSeek multi-token prediction: per module one decoder block (MoE), enorm, hnorm, eh_proj [H, 2H],
-    // plus its own stored copies of the embedding and the output head (checkpoint layout).
+    // Multi-token prediction (DeepSeek-V3 layout, also assumed for GLM-4.5): per module one decoder block (MoE),
+    // enorm, hnorm, eh_proj [H, 2H], plus its own stored copies of the embedding and the output head (checkpoint layout).
     const last = arch.blocks - 1;
     const blockParams = layers.filter((l) => l.block === last).reduce((s, l) => s + l.params, 0);
     const per = blockParams + 2 * H + 2 * H * H + H + 2 * arch.vocab * H;

@@ -117,7 +117,8 @@ export const DENSE_PARSERS: Record<string, Parser> = {
     parse: (c: GemmaC) => {
       const pattern = c.sliding_window_pattern ?? c._sliding_window_pattern;
       if (!c.layer_types && !pattern) throw new InputError("config fields layer_types / sliding_window_pattern: one is needed to place Gemma 3's global layers");
-      return gemmaLayout(c, layerKinds(c.layer_types, c.num_hidden_layers, (i) => ((i + 1) % (pattern ?? 1) === 0 ? "full_attention" : "sliding_attention")), true);
+      const global = (i: number) => pattern !== undefined && (i + 1) % pattern === 0;
+      return gemmaLayout(c, layerKinds(c.layer_types, c.num_hidden_layers, (i) => (global(i) ? "full_attention" : "sliding_attention")), true);
     },
   },
 };

@@ -4,6 +4,11 @@ import { InputError } from "../core/validate";
 import type { AttentionSpec, MoeSpec } from "./ir";
 import { common, every, gatedFfn, gqaAttention, nonneg, pos, type MlpSpec, type Parser } from "./family-util";
 
+/** transformers Llama4TextConfig default: every 4th block is a global NoPE block (no_rope_layer_interval). */
+const LLAMA4_NOPE_INTERVAL = 4;
+/** transformers Glm4MoeConfig default partial_rotary_factor: half of each head dim is rotated. */
+const GLM_ROPE_FRACTION = 0.5;
+
 const GptOssCfg = z.object({
   hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
   num_key_value_heads: pos, vocab_size: pos, max_position_embeddings: pos, head_dim: pos,
@@ -42,7 +47,7 @@ const DeepseekCfg = z.object({
 const Glm4MoeCfg = z.object({
   hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos, num_key_value_heads: pos,
   head_dim: pos, vocab_size: pos, max_position_embeddings: pos, hidden_act: z.string(), tie_word_embeddings: z.boolean().default(false),
-  attention_bias: z.boolean().default(false), use_qk_norm: z.boolean().default(false), partial_rotary_factor: z.number().positive().max(1).default(0.5),
+  attention_bias: z.boolean().default(false), use_qk_norm: z.boolean().default(false), partial_rotary_factor: z.number().positive().max(1).default(GLM_ROPE_FRACTION),
   n_routed_experts: pos, n_shared_experts: nonneg, num_experts_per_tok: pos, moe_intermediate_size: pos,
   first_k_dense_replace: nonneg, num_nextn_predict_layers: nonneg.default(0),
 });
@@ -131,7 +136,8 @@ export const MOE_PARSERS: Record<string, Parser> = {
         sharedIntermediate: c.moe_intermediate_size, gated: true, activation: c.hidden_act, expertBias: false, routerBias: true, scoring: "sigmoid",
       };
       const mlp = mlpPlan(c.num_hidden_layers, (i) => i >= c.first_k_dense_replace, moe, c.intermediate_size, c.hidden_act);
-      return { ...common(c), attention: every(c.num_hidden_layers, att), mlp, mtpBlocks: c.num_nextn_predict_layers };
+      const assumptions = c.num_nextn_predict_layers > 0 ? ["GLM MTP layer counted like DeepSeek-V3's: one decoder block plus its own copies of the embedding and output head (the checkpoint layout is not read)"] : [];
+      return { ...common(c), attention: every(c.num_hidden_layers, att), mlp, mtpBlocks: c.num_nextn_predict_layers, assumptions };
     },
   },
   llama4_text: {
@@ -142,7 +148,7 @@ export const MOE_PARSERS: Record<string, Parser> = {
     schema: Llama4TextCfg,
     parse(c: z.infer<typeof Llama4TextCfg>) {
       const L = c.num_hidden_layers;
-      const interval = c.no_rope_layer_interval ?? c.nope_layer_interval ?? 4;
+      const interval = c.no_rope_layer_interval ?? c.nope_layer_interval ?? LLAMA4_NOPE_INTERVAL;
       const rope = c.no_rope_layers ?? Array.from({ length: L }, (_, i) => ((i + 1) % interval !== 0 ? 1 : 0));
       if (rope.length !== L) throw new InputError(`config field no_rope_layers: has ${rope.length} entries, expected num_hidden_layers = ${L}`);
       const chunk = c.attention_chunk_size ?? null;

@@ -72,13 +72,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * layers × (4·h² attention + 2·h·i MLP) + patch embedding (channels·patch²·h) + position embedding ((image/patch)²·h)
  * + projection of its output width to the text width. Biases, norms and adapters are left out (an estimate).
  */
+/** Image channels when vision_config does not say (RGB). */
+const RGB_CHANNELS = 3;
+
 function visionTowerParams(v: Record<string, unknown>, textHidden: number): number {
   const n = (k: string, d = 0) => (typeof v[k] === "number" ? (v[k] as number) : d);
   const h = n("hidden_size");
   const layers = n("num_hidden_layers");
   const patch = n("patch_size", 1);
   const out = n("vision_output_dim", h);
-  return layers * (4 * h * h + 2 * h * n("intermediate_size")) + n("num_channels", 3) * patch * patch * h + (n("image_size") / patch) ** 2 * h + out * textHidden;
+  return layers * (4 * h * h + 2 * h * n("intermediate_size")) + n("num_channels", RGB_CHANNELS) * patch * patch * h + (n("image_size") / patch) ** 2 * h + out * textHidden;
 }
 
 /** Check a config object's fields against the parser's schema and NO_COST_FIELDS; returns the ignored ones. */

@@ -21,7 +21,7 @@ export const DEFAULT_REVISION = "main";
 const CONFIG_FILE = "config.json";
 const QUANT_FILE = "hf_quant_config.json";
 const META_FILE = "meta.json";
-/** HTTP statuses the Hub answers for gated / private repos without (valid) credentials. */
+/** HTTP statuses the Hub answers for gated / private repos without (valid) credentials, and for a missing file. */
 const AUTH_STATUSES = [401, 403];
 const NOT_FOUND = 404;
 
@@ -35,7 +35,7 @@ export interface HubRef {
 /** `org/name[@revision]` → repo and revision; undefined when the string is not a Hub id. */
 export function parseHubId(id: string): HubRef | undefined {
   const m = ID_RE.exec(id.trim());
-  if (!m || id.endsWith(".json") || m[3]?.includes("..")) return undefined;
+  if (!m || id.endsWith(".json") || [m[1], m[2]].some((x) => x === "." || x === "..") || m[3]?.split("/").some((x) => x === "." || x === "..")) return undefined;
   return { repo: `${m[1]}/${m[2]}`, revision: m[3] ?? DEFAULT_REVISION };
 }
 
