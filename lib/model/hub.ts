@@ -24,6 +24,8 @@ const META_FILE = "meta.json";
 /** HTTP statuses the Hub answers for gated / private repos without (valid) credentials, and for a missing file. */
 const AUTH_STATUSES = [401, 403];
 const NOT_FOUND = 404;
+/** Give up on one file after this long (a config is a few kB; a stalled connection must not stall a predict run). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 const ID_RE = /^([A-Za-z0-9][\w.-]*)\/([\w.-]+)(?:@([\w./-]+))?$/;
 
@@ -101,7 +103,7 @@ async function getFile(ref: HubRef, file: string, optional: boolean, env: NodeJS
   const url = `${endpoint(env)}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${file}`;
   const headers: Record<string, string> = {};
   if (env.HF_TOKEN) headers.Authorization = `Bearer ${env.HF_TOKEN}`;
-  const res = await fetch(url, { headers, redirect: "follow" });
+  const res = await fetch(url, { headers, redirect: "follow", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (AUTH_STATUSES.includes(res.status)) {
     throw new InputError(
       `${url} answered ${res.status}: ${ref.repo} is gated or private. Set HF_TOKEN to a Hugging Face access token and accept the model's licence on its Hub page, ` +
@@ -141,8 +143,9 @@ function offlineError(id: string, why: string): InputError {
   return new InputError(`model "${id}": ${why}, and its config is not in the cache (${hubCacheDir()}). Supply the config file with --model path/to/config.json, or fetch it once online`);
 }
 
-/** True when fetch failed before any HTTP answer (DNS, refused connection, TLS, reset). */
-const isNetworkError = (e: unknown) => e instanceof Error && !(e instanceof InputError) && /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET/.test(e.message);
+/** True when fetch failed before any HTTP answer (DNS, refused connection, TLS, reset, timeout). */
+const isNetworkError = (e: unknown) =>
+  e instanceof Error && !(e instanceof InputError) && (e.name === "TimeoutError" || e.name === "AbortError" || /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET/.test(e.message));
 
 /** Fetch (or, offline / unreachable, read from the cache) the config of a Hub id; the cache is filled on success. */
 export async function fetchModelConfig(id: string, env: NodeJS.ProcessEnv = process.env): Promise<CachedHubConfig> {
