@@ -2,7 +2,7 @@
 # Refit every committed calibration profile from the InferenceMAX rows, with the flags each was fitted
 # with (long: ~10–30 min per profile on 2 cores). Profile files are named <hardware id>-<engine id>.json,
 # the name calibrationFor looks up; hardware × engine pairs without a profile get a transfer (see
-# lib/reconcile/calibration.ts calibrationFor).
+# lib/calibration/transfer.ts calibrationFor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=reconcile/by_model/openai_GPT-OSS-120B/inferencemax.csv

@@ -65,6 +65,9 @@ export const ModelIRZ = z
     provenance: z.record(Provenance),
     extraModules: z.array(z.object({ name: z.string(), params: z.number() }).strict()),
     ignoredFields: z.record(z.string()),
+    defaultKvDtype: z.string().optional(),
+    logitSoftcap: z.number().optional(),
+    assumptions: z.array(z.string()).optional(),
   })
   .strict();
 

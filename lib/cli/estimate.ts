@@ -5,6 +5,8 @@ import { InputError } from "../core/validate";
 import { simplePlan } from "../parallel/plan";
 import { estimate } from "../run/estimate";
 import { loadCalibration } from "../calibration/profile";
+import { ensureModels } from "../model/hub";
+import { isLocalModel } from "../model/registry";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 
 const SPEC: OptionSpec = {
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const weights: Record<string, Dtype> = {};
   if (all) for (const g of ["attention", "ffn", "experts"]) weights[g] = all;
   if (experts) weights.experts = experts;
+  await ensureModels([requireString(f.model, "model")], isLocalModel); // Hub ids not shipped: fetch (or read the cache) first
   const e = estimate({
     model: requireString(f.model, "model"),
     hardware: requireString(f.hardware, "hardware"),

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { about: string; load: () => Command }> = {
   size: { about: "deployment sizing: most requests/s per GPU under a TTFT budget (TP, precision, load)", load: () => require("./size").run },
   audit: { about: "assumptions of one prediction with provenance and ±20% impacts (--json, --out FILE)", load: () => require("./audit").run },
   export: { about: "pin one run (model IR, hardware, engine, plan, workload, calibration) into a bundle JSON", load: () => require("./export").run },
+  models: { about: "known models (--json); models show ID: IR summary and parameter check", load: () => require("./models").run },
   runs: { about: "runs compare A B: two pinned runs (bundles or FILE.csv:N) side by side", load: () => require("./runs").run },
   hardware: { about: "accelerator profiles (--json); hardware show NAME: every figure with its source", load: () => require("./hardware").run },
 };

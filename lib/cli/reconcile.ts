@@ -12,6 +12,8 @@ import { tableChoice } from "./tables";
 import { PREDICT_BUNDLE_FLAGS, predictFromBundle, writePredictAudit } from "./export"; // run bundles and audit
 import { helpText, parseFlags, requireString, type OptionSpec } from "./args";
 import { progressBar } from "./progress";
+import { prefetchModels } from "../model/hub";
+import { isLocalModel } from "../model/registry";
 
 const EXTRACT: OptionSpec = {
   runs: { type: "string", help: "directory of InferenceMAX agg_bmk run JSON files" },
@@ -71,6 +73,8 @@ export async function predict(argv: string[]): Promise<number> {
   const c = String(f.calibration);
   const calibration = c === "auto" || c === "none" ? c : loadCalibration(c);
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+  // Hub ids that are not shipped: fetch their configs once (rows whose model still cannot be resolved get their own row error).
+  if (fs.existsSync(input)) await prefetchModels(readCsv(input).rows.map((row) => row.model ?? ""), isLocalModel);
   const r = predictFile(input, output, { resume: Boolean(f.resume), calibration, useKernelTables: tableChoice(f), seed: Number(f.seed), onProgress: progressBar("predict") });
   process.stderr.write(`predicted ${r.predicted} rows (${r.skipped} kept from a previous run), ${r.errors} with errors → ${output}\n`);
   // --- audit (lib/cli/export.ts): <output stem>_audit.json with the assumptions of every row ---

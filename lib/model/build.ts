@@ -1,6 +1,6 @@
 /** Normalised architecture → model IR: ordered layers with tensors, parameter counts and provenance. */
 import type { Provenance } from "../core/explain";
-import type { ArchSpec } from "./hf-config";
+import type { ArchSpec } from "./family-util";
 import type { AttentionSpec, DtypeGroup, FfnSpec, LayerIR, ModelIR, MoeSpec, TensorIR } from "./ir";
 
 const t = (name: string, shape: number[], group: DtypeGroup): TensorIR => ({
@@ -36,8 +36,8 @@ function attentionTensors(p: string, a: AttentionSpec, hidden: number): TensorIR
     out.push(t(`${p}.q_proj.bias`, [a.heads * a.headDim], "attention"));
     out.push(t(`${p}.k_proj.bias`, [a.kvHeads * a.headDim], "attention"));
     out.push(t(`${p}.v_proj.bias`, [a.kvHeads * a.vHeadDim], "attention"));
-    out.push(t(`${p}.o_proj.bias`, [hidden], "attention"));
   }
+  if (a.oBias ?? a.qkvBias) out.push(t(`${p}.o_proj.bias`, [hidden], "attention"));
   if (a.sinks) out.push(t(`${p}.sinks`, [a.heads], "attention"));
   if (a.qkNorm) {
     out.push(t(`${p}.q_norm.weight`, [a.headDim], "norm"));
@@ -77,7 +77,13 @@ function moeTensors(p: string, m: MoeSpec, hidden: number): TensorIR[] {
 
 function attentionType(a: AttentionSpec): string {
   if (a.variant === "MLA") return "attention.mla";
-  return a.window ? `attention.sliding${a.window}` : "attention.full";
+  if (!a.window) return "attention.full";
+  return a.windowKind === "chunked" ? `attention.chunked${a.window}` : `attention.sliding${a.window}`;
+}
+
+/** Norm layer of a block: one RMSNorm weight of width H. */
+function norm(layers: LayerIR[], b: number, p: string, name: string, H: number): void {
+  layer(layers, b, "norm", "norm", `${p}.${name}`, [t(`${p}.${name}.weight`, [H], "norm")]);
 }
 
 function layer(
@@ -99,12 +105,14 @@ export function buildIR(id: string, arch: ArchSpec, configSource: string, ignore
   for (let b = 0; b < arch.blocks; b++) {
     const p = `model.layers.${b}`;
     const a = arch.attention[b];
-    layer(layers, b, "norm", "norm", `${p}.input_layernorm`, [t(`${p}.input_layernorm.weight`, [H], "norm")]);
+    norm(layers, b, p, "input_layernorm", H);
     layer(layers, b, "attention", attentionType(a), `${p}.self_attn`, attentionTensors(`${p}.self_attn`, a, H), { attention: a });
-    layer(layers, b, "norm", "norm", `${p}.post_attention_layernorm`, [t(`${p}.post_attention_layernorm.weight`, [H], "norm")]);
+    norm(layers, b, p, "post_attention_layernorm", H);
+    if (arch.sandwichNorms) norm(layers, b, p, "pre_feedforward_layernorm", H);
     const m = arch.mlp[b];
     if (m.kind === "moe") layer(layers, b, "moe", "moe", `${p}.mlp`, moeTensors(`${p}.mlp`, m.spec, H), { moe: m.spec });
     else layer(layers, b, "ffn", "ffn.dense", `${p}.mlp`, ffnTensors(`${p}.mlp`, m.spec, H), { ffn: m.spec });
+    if (arch.sandwichNorms) norm(layers, b, p, "post_feedforward_layernorm", H);
   }
   layer(layers, null, "norm", "norm.final", "model.norm", [t("model.norm.weight", [H], "norm")]);
   const head = arch.tiedEmbeddings ? [] : [t("lm_head.weight", [arch.vocab, H], "lm_head")];
@@ -112,24 +120,31 @@ export function buildIR(id: string, arch: ArchSpec, configSource: string, ignore
 
   const extraModules: ModelIR["extraModules"] = [];
   if (arch.mtpBlocks > 0) {
-    // DeepSeek multi-token prediction: per module one decoder block (MoE), enorm, hnorm, eh_proj [H, 2H],
-    // plus its own stored copies of the embedding and the output head (checkpoint layout).
+    // Multi-token prediction (DeepSeek-V3 layout, also assumed for GLM-4.5): per module one decoder block (MoE),
+    // enorm, hnorm, eh_proj [H, 2H], plus its own stored copies of the embedding and the output head (checkpoint layout).
     const last = arch.blocks - 1;
     const blockParams = layers.filter((l) => l.block === last).reduce((s, l) => s + l.params, 0);
     const per = blockParams + 2 * H + 2 * H * H + H + 2 * arch.vocab * H;
     extraModules.push({ name: `multi-token prediction (${arch.mtpBlocks} module)`, params: per * arch.mtpBlocks });
   }
+  extraModules.push(...arch.extraModules);
 
   const cfg = (field: string): Provenance => ({ kind: "config", source: `${configSource}: ${field}` });
   const provenance: Record<string, Provenance> = {};
   for (const f of arch.used) provenance[f] = cfg(f);
   provenance["layer tensors"] = { kind: "derived", source: `lib/model/build.ts from the ${arch.family} layout` };
-  provenance["default dtypes"] = { kind: "config", source: `${configSource}: torch_dtype / quantization_config` };
+  const quant = arch.quantSummary ? ` (${arch.quantSummary})` : "";
+  provenance["default dtypes"] = { kind: "config", source: `${configSource}: torch_dtype / quantization_config${quant}` };
 
-  return {
+  const ir: ModelIR = {
     id, family: arch.family, hidden: H, vocab: arch.vocab, blocks: arch.blocks, layers,
     defaultDtypes: arch.defaultDtypes, maxContext: arch.maxContext, provenance, extraModules, ignoredFields: ignored,
   };
+  // Optional facts are set only when the checkpoint has them, so plain models keep the IR they always had.
+  if (arch.defaultKvDtype) ir.defaultKvDtype = arch.defaultKvDtype;
+  if (arch.logitSoftcap) ir.logitSoftcap = arch.logitSoftcap;
+  if (arch.assumptions.length) ir.assumptions = arch.assumptions;
+  return ir;
 }
 
 /** Total stored parameters of the main model (excluding extra modules such as MTP). */

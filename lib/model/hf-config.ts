@@ -1,304 +1,154 @@
 /**
  * Hugging Face config.json → a normalised architecture description.
- * Each family reads the fields it understands; any other field must be listed in
- * NO_COST_FIELDS (with why it does not change inference cost) or the load fails naming it.
+ * Each family reads the fields it understands (families-dense.ts, families-moe.ts); any other field must be listed
+ * in NO_COST_FIELDS (with why it does not change inference cost) or the load fails naming it. Multimodal checkpoints
+ * (Llama 4, Gemma 3) are read as their text decoder; the vision tower is an assumption and an unmodelled extra module.
+ * Layer kinds the IR cannot cost (state-space, linear attention) are an error naming the kind.
  */
-import { z } from "zod";
 import type { Dtype } from "../core/dtypes";
 import { InputError, parseOrThrow } from "../core/validate";
-import type { AttentionSpec, DtypeGroup, FfnSpec, MoeSpec } from "./ir";
+import { DENSE_PARSERS } from "./families-dense";
+import { MOE_PARSERS } from "./families-moe";
+import type { ArchSpec, Parser } from "./family-util";
+import { NO_COST_FIELDS } from "./no-cost-fields";
+import { checkpointQuant } from "./quant";
 
-/** Fields that do not change FLOPs, bytes, KV or communication, and why. */
-export const NO_COST_FIELDS: Record<string, string> = {
-  architectures: "class name; family is taken from model_type",
-  model_type: "selects the family parser",
-  bos_token_id: "tokenizer id",
-  eos_token_id: "tokenizer id",
-  pad_token_id: "tokenizer id",
-  initializer_range: "training-time initialisation",
-  use_cache: "runtime flag (serving always caches KV)",
-  transformers_version: "library version",
-  attention_dropout: "training-time dropout",
-  router_aux_loss_coef: "training-time loss weight",
-  output_router_logits: "training-time output",
-  rms_norm_eps: "numerical epsilon",
-  rope_theta: "rotary base frequency (same cost for any value)",
-  rope_scaling: "rotary scaling (context extension; same per-token cost)",
-  initial_context_length: "pre-extension context length; max_position_embeddings bounds context",
-  pretraining_tp: "training-time TP layout (1 = none)",
-  auto_map: "remote-code class names",
-  swiglu_limit: "activation clamp value",
-  routed_scaling_factor: "router output scale",
-  norm_topk_prob: "router normalisation",
-  n_group: "DeepSeek group-limited routing (changes which experts, not how many)",
-  topk_group: "DeepSeek group-limited routing",
-  topk_method: "router selection method",
-  ep_size: "training-time expert-parallel layout",
-  max_window_layers: "Qwen sliding-window layer count, inactive when use_sliding_window is false",
-  use_sliding_window: "checked by the Qwen parser: sliding window must be off",
-  torch_dtype: "default dtype of unquantised weights (read separately)",
-  dtype: "default dtype of unquantised weights (read separately)",
-  quantization_config: "checkpoint quantisation (read separately)",
+export { NO_COST_FIELDS } from "./no-cost-fields";
+export type { ArchSpec } from "./family-util";
+
+const PARSERS: Record<string, Parser> = { ...DENSE_PARSERS, ...MOE_PARSERS };
+
+/** Multimodal checkpoints whose decoder sits in `text_config` (its model_type, when the nested config omits it). */
+const WRAPPERS: Record<string, { text: string; label: string }> = {
+  llama4: { text: "llama4_text", label: "Llama 4" },
+  gemma3: { text: "gemma3_text", label: "Gemma 3" },
 };
 
-export interface ArchSpec {
-  family: string;
-  hidden: number;
-  vocab: number;
-  blocks: number;
-  tiedEmbeddings: boolean;
-  maxContext: number;
-  /** Per decoder block. */
-  attention: AttentionSpec[];
-  mlp: ({ kind: "ffn"; spec: FfnSpec } | { kind: "moe"; spec: MoeSpec })[];
-  /** Multi-token-prediction modules (not run in plain decoding). */
-  mtpBlocks: number;
-  defaultDtypes: Record<DtypeGroup, Dtype>;
-  /** Config fields read, for provenance. */
-  used: string[];
-}
-
-const pos = z.number().int().positive();
-
-const torchDtype = (cfg: Record<string, unknown>): Dtype => {
-  const t = (cfg.torch_dtype ?? cfg.dtype ?? "bfloat16") as string;
-  const map: Record<string, Dtype> = { bfloat16: "bf16", float16: "fp16", float32: "fp32" };
-  const d = map[t];
-  if (!d) throw new InputError(`config field torch_dtype: "${t}" is not supported; use bfloat16, float16 or float32`);
-  return d;
+/** model_types with layers the IR cannot cost, and what those layers are. */
+const UNCOSTABLE: Record<string, string> = {
+  mamba: "Mamba (selective state-space) layers",
+  mamba2: "Mamba-2 (state-space) layers",
+  jamba: "Mamba (state-space) layers interleaved with attention",
+  falcon_mamba: "Mamba (state-space) layers",
+  falcon_h1: "Mamba-2 state-space heads in parallel with attention",
+  nemotron_h: "Mamba-2 (state-space) layers",
+  zamba: "Mamba (state-space) layers",
+  zamba2: "Mamba-2 (state-space) layers",
+  bamba: "Mamba-2 (state-space) layers",
+  granitemoehybrid: "Mamba-2 (state-space) layers",
+  qwen3_next: "Gated DeltaNet linear-attention layers",
+  qwen3_5: "Gated DeltaNet linear-attention layers",
+  qwen3_5_moe: "Gated DeltaNet linear-attention layers",
+  kimi_linear: "Kimi Delta Attention (linear-attention) layers",
+  minimax_m1: "lightning (linear) attention layers",
+  minimax_text_01: "lightning (linear) attention layers",
+  recurrent_gemma: "RG-LRU recurrent layers",
+  rwkv: "RWKV time-mixing (linear-attention) layers",
+  lfm2: "short-convolution layers",
 };
 
-function allGroups(d: Dtype): Record<DtypeGroup, Dtype> {
-  return { attention: d, ffn: d, experts: d, router: d, embedding: d, lm_head: d, norm: d };
-}
-
-/** Apply the checkpoint's quantization_config to the default dtypes. */
-function applyQuantization(cfg: Record<string, unknown>, base: Record<DtypeGroup, Dtype>): Record<DtypeGroup, Dtype> {
-  const q = cfg.quantization_config as Record<string, unknown> | undefined;
-  if (!q) return base;
-  const method = q.quant_method;
-  if (method === "mxfp4") {
-    // GPT-OSS: only MoE experts are MXFP4; modules_to_not_convert lists attention, router, embedding, head.
-    return { ...base, experts: "mxfp4" };
-  }
-  if (method === "fp8") {
-    const block = Array.isArray(q.weight_block_size);
-    const d: Dtype = block ? "fp8-block" : "fp8";
-    return { ...base, attention: d, ffn: d, experts: d };
-  }
-  throw new InputError(
-    `config field quantization_config.quant_method: "${String(method)}" is not understood; ` +
-      `supported: mxfp4, fp8 — or remove it and choose weight dtypes in the plan`,
-  );
-}
-
-const LlamaCfg = z.object({
-  hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
-  num_key_value_heads: pos.optional(), vocab_size: pos, max_position_embeddings: pos,
-  head_dim: pos.optional(), hidden_act: z.string(), tie_word_embeddings: z.boolean().default(false),
-  attention_bias: z.boolean().default(false), mlp_bias: z.boolean().default(false),
-});
-
-const GptOssCfg = z.object({
-  hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
-  num_key_value_heads: pos, vocab_size: pos, max_position_embeddings: pos, head_dim: pos,
-  hidden_act: z.string(), tie_word_embeddings: z.boolean(), attention_bias: z.boolean(),
-  num_local_experts: pos, num_experts_per_tok: pos, experts_per_token: pos.optional(),
-  sliding_window: pos, layer_types: z.array(z.enum(["sliding_attention", "full_attention"])),
-});
-
-const MixtralCfg = z.object({
-  hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
-  num_key_value_heads: pos, vocab_size: pos, max_position_embeddings: pos, hidden_act: z.string(),
-  tie_word_embeddings: z.boolean().default(false), num_local_experts: pos, num_experts_per_tok: pos,
-  sliding_window: pos.nullable().default(null), head_dim: pos.optional(),
-});
-
-const Qwen3MoeCfg = z.object({
-  hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
-  num_key_value_heads: pos, vocab_size: pos, max_position_embeddings: pos, head_dim: pos,
-  hidden_act: z.string(), tie_word_embeddings: z.boolean(), attention_bias: z.boolean().default(false),
-  num_experts: pos, num_experts_per_tok: pos, moe_intermediate_size: pos,
-  decoder_sparse_step: pos.default(1), mlp_only_layers: z.array(z.number().int().nonnegative()).default([]),
-  use_sliding_window: z.literal(false, { errorMap: () => ({ message: "sliding-window Qwen3 is not supported; set use_sliding_window false" }) }).default(false),
-  sliding_window: z.unknown().optional(),
-});
-
-const DeepseekCfg = z.object({
-  hidden_size: pos, intermediate_size: pos, num_hidden_layers: pos, num_attention_heads: pos,
-  num_key_value_heads: pos, vocab_size: pos, max_position_embeddings: pos, hidden_act: z.string(),
-  tie_word_embeddings: z.boolean(), attention_bias: z.boolean().default(false),
-  q_lora_rank: pos.nullable(), kv_lora_rank: pos, qk_nope_head_dim: pos, qk_rope_head_dim: pos, v_head_dim: pos,
-  n_routed_experts: pos, n_shared_experts: z.number().int().nonnegative(), num_experts_per_tok: pos,
-  moe_intermediate_size: pos, first_k_dense_replace: z.number().int().nonnegative(), moe_layer_freq: pos,
-  num_nextn_predict_layers: z.number().int().nonnegative().default(0), scoring_func: z.string().default("softmax"),
-});
-
-function gqa(heads: number, kvHeads: number): AttentionSpec["variant"] {
-  if (kvHeads === heads) return "MHA";
-  if (kvHeads === 1) return "MQA";
-  return "GQA";
-}
-
-/** The fields every family reads the same way. */
-interface CommonCfg {
-  hidden_size: number;
-  vocab_size: number;
-  num_hidden_layers: number;
-  tie_word_embeddings: boolean;
-  max_position_embeddings: number;
-}
-// Typed loosely on purpose: notebooks compile without strict null checks, where zod's inferred fields are optional.
-function common(cfg: object) {
-  const c = cfg as CommonCfg;
-  return { hidden: c.hidden_size, vocab: c.vocab_size, blocks: c.num_hidden_layers, tiedEmbeddings: c.tie_word_embeddings, maxContext: c.max_position_embeddings };
-}
-
-/** Grouped-query (or multi-head / multi-query) attention with equal q·k and v head dims. */
-function gqaAttention(heads: number, kvHeads: number, headDim: number, o: { window?: number | null; sinks?: boolean; qkvBias?: boolean; qkNorm?: boolean } = {}): AttentionSpec {
-  return { variant: gqa(heads, kvHeads), heads, kvHeads, headDim, vHeadDim: headDim, window: o.window ?? null, sinks: o.sinks ?? false, qkvBias: o.qkvBias ?? false, qkNorm: o.qkNorm ?? false };
-}
-
-type Parser = { schema: z.ZodTypeAny; parse(c: any, raw: Record<string, unknown>): Omit<ArchSpec, "used" | "family"> };
-
-const PARSERS: Record<string, Parser> = {
-  llama: {
-    schema: LlamaCfg,
-    parse(c: z.infer<typeof LlamaCfg>, raw) {
-      const kv = c.num_key_value_heads ?? c.num_attention_heads;
-      const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-      const att = gqaAttention(c.num_attention_heads, kv, hd, { qkvBias: c.attention_bias });
-      const ffn: FfnSpec = { gated: true, intermediate: c.intermediate_size, activation: c.hidden_act, bias: c.mlp_bias };
-      return {
-        ...common(c), attention: Array(c.num_hidden_layers).fill(att),
-        mlp: Array(c.num_hidden_layers).fill({ kind: "ffn", spec: ffn }), mtpBlocks: 0,
-        defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
-      };
-    },
-  },
-  gpt_oss: {
-    schema: GptOssCfg,
-    parse(c: z.infer<typeof GptOssCfg>, raw) {
-      if (c.layer_types.length !== c.num_hidden_layers) {
-        throw new InputError(`config field layer_types: has ${c.layer_types.length} entries, expected num_hidden_layers = ${c.num_hidden_layers}`);
-      }
-      const attention = c.layer_types.map((t) =>
-        gqaAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim, { window: t === "sliding_attention" ? c.sliding_window : null, sinks: true, qkvBias: c.attention_bias }),
-      );
-      const moe: MoeSpec = {
-        experts: c.num_local_experts, topk: c.num_experts_per_tok, expertIntermediate: c.intermediate_size,
-        sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: true,
-        routerBias: true, scoring: "softmax",
-      };
-      return {
-        ...common(c), attention, mlp: Array(c.num_hidden_layers).fill({ kind: "moe", spec: moe }),
-        mtpBlocks: 0, defaultDtypes: applyQuantization(raw, allGroups("bf16")),
-      };
-    },
-  },
-  mixtral: {
-    schema: MixtralCfg,
-    parse(c: z.infer<typeof MixtralCfg>, raw) {
-      const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-      const att = gqaAttention(c.num_attention_heads, c.num_key_value_heads, hd, { window: c.sliding_window });
-      const moe: MoeSpec = {
-        experts: c.num_local_experts, topk: c.num_experts_per_tok, expertIntermediate: c.intermediate_size,
-        sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: false,
-        routerBias: false, scoring: "softmax",
-      };
-      return {
-        ...common(c), attention: Array(c.num_hidden_layers).fill(att),
-        mlp: Array(c.num_hidden_layers).fill({ kind: "moe", spec: moe }), mtpBlocks: 0,
-        defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
-      };
-    },
-  },
-  qwen3_moe: {
-    schema: Qwen3MoeCfg,
-    parse(c: z.infer<typeof Qwen3MoeCfg>, raw) {
-      const att = gqaAttention(c.num_attention_heads, c.num_key_value_heads, c.head_dim, { qkvBias: c.attention_bias, qkNorm: true });
-      const moe: MoeSpec = {
-        experts: c.num_experts, topk: c.num_experts_per_tok, expertIntermediate: c.moe_intermediate_size,
-        sharedExperts: 0, sharedIntermediate: 0, gated: true, activation: c.hidden_act, expertBias: false,
-        routerBias: false, scoring: "softmax",
-      };
-      const ffn: FfnSpec = { gated: true, intermediate: c.intermediate_size, activation: c.hidden_act, bias: false };
-      const mlp = Array.from({ length: c.num_hidden_layers }, (_, i) =>
-        !c.mlp_only_layers.includes(i) && (i + 1) % c.decoder_sparse_step === 0
-          ? ({ kind: "moe", spec: moe } as const)
-          : ({ kind: "ffn", spec: ffn } as const),
-      );
-      return {
-        ...common(c), attention: Array(c.num_hidden_layers).fill(att), mlp, mtpBlocks: 0,
-        defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
-      };
-    },
-  },
-  deepseek_v3: {
-    schema: DeepseekCfg,
-    parse(c: z.infer<typeof DeepseekCfg>, raw) {
-      const att: AttentionSpec = {
-        variant: "MLA", heads: c.num_attention_heads, kvHeads: 1, headDim: c.qk_nope_head_dim + c.qk_rope_head_dim,
-        vHeadDim: c.v_head_dim, window: null, sinks: false, qkvBias: c.attention_bias, qkNorm: false,
-        mla: { qLoraRank: c.q_lora_rank, kvLoraRank: c.kv_lora_rank, ropeHeadDim: c.qk_rope_head_dim, nopeHeadDim: c.qk_nope_head_dim },
-      };
-      const moe: MoeSpec = {
-        experts: c.n_routed_experts, topk: c.num_experts_per_tok, expertIntermediate: c.moe_intermediate_size,
-        sharedExperts: c.n_shared_experts, sharedIntermediate: c.moe_intermediate_size, gated: true,
-        activation: c.hidden_act, expertBias: false, routerBias: c.scoring_func === "sigmoid", scoring: c.scoring_func,
-      };
-      const ffn: FfnSpec = { gated: true, intermediate: c.intermediate_size, activation: c.hidden_act, bias: false };
-      const mlp = Array.from({ length: c.num_hidden_layers }, (_, i) =>
-        i >= c.first_k_dense_replace && i % c.moe_layer_freq === 0 ? ({ kind: "moe", spec: moe } as const) : ({ kind: "ffn", spec: ffn } as const),
-      );
-      return {
-        ...common(c), attention: Array(c.num_hidden_layers).fill(att), mlp,
-        mtpBlocks: c.num_nextn_predict_layers, defaultDtypes: applyQuantization(raw, allGroups(torchDtype(raw))),
-      };
-    },
-  },
-};
-
-// Families that share a parser.
-PARSERS.mistral = PARSERS.llama;
-PARSERS.qwen2 = PARSERS.llama;
-
-export const SUPPORTED_MODEL_TYPES = Object.keys(PARSERS);
+export const SUPPORTED_MODEL_TYPES = [...Object.keys(PARSERS), ...Object.keys(WRAPPERS)];
 
 export interface ParseOptions {
   /** Accept fields the library does not know (they are listed in the IR's ignoredFields as unverified). */
   allowUnknownFields?: boolean;
+  /** Content of the checkpoint's hf_quant_config.json (ModelOpt), when it has one. */
+  hfQuantConfig?: Record<string, unknown>;
 }
 
-export function parseHfConfig(raw: unknown, what: string, opts: ParseOptions = {}): ArchSpec & { ignored: Record<string, string> } {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new InputError(`${what}: expected a JSON object (a Hugging Face config.json)`);
-  }
-  const cfg = raw as Record<string, unknown>;
-  const modelType = cfg.model_type;
-  if (typeof modelType !== "string" || !(modelType in PARSERS)) {
-    throw new InputError(
-      `${what}: field model_type is "${String(modelType)}"; supported model types: ${SUPPORTED_MODEL_TYPES.join(", ")}`,
-    );
-  }
-  const parser = PARSERS[modelType];
-  const parsed = parseOrThrow(parser.schema, cfg, `${what} (model_type ${modelType})`);
-  const known = new Set(Object.keys((parser.schema as z.AnyZodObject).shape));
+const TORCH_DTYPES: Record<string, Dtype> = { bfloat16: "bf16", float16: "fp16", float32: "fp32" };
+
+function torchDtype(t: unknown): Dtype {
+  const name = (t ?? "bfloat16") as string;
+  const d = TORCH_DTYPES[name];
+  if (!d) throw new InputError(`config field torch_dtype: "${name}" is not supported; use bfloat16, float16 or float32`);
+  return d;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Parameters of a ViT-style vision tower from its config, to compare totals with published figures that include it:
+ * layers × (4·h² attention + 2·h·i MLP) + patch embedding (channels·patch²·h) + position embedding ((image/patch)²·h)
+ * + projection of its output width to the text width. Biases, norms and adapters are left out (an estimate).
+ */
+/** Image channels when vision_config does not say (RGB). */
+const RGB_CHANNELS = 3;
+
+function visionTowerParams(v: Record<string, unknown>, textHidden: number): number {
+  const n = (k: string, d = 0) => (typeof v[k] === "number" ? (v[k] as number) : d);
+  const h = n("hidden_size");
+  const layers = n("num_hidden_layers");
+  const patch = n("patch_size", 1);
+  const out = n("vision_output_dim", h);
+  return layers * (4 * h * h + 2 * h * n("intermediate_size")) + n("num_channels", RGB_CHANNELS) * patch * patch * h + (n("image_size") / patch) ** 2 * h + out * textHidden;
+}
+
+/** Check a config object's fields against the parser's schema and NO_COST_FIELDS; returns the ignored ones. */
+function screenFields(cfg: Record<string, unknown>, known: Set<string>, prefix: string, modelType: string, what: string, opts: ParseOptions): Record<string, string> {
   const ignored: Record<string, string> = {};
   const unknown: string[] = [];
   for (const k of Object.keys(cfg)) {
     if (known.has(k)) continue;
-    if (k in NO_COST_FIELDS) ignored[k] = NO_COST_FIELDS[k];
-    else if (opts.allowUnknownFields) ignored[k] = "UNKNOWN field accepted by allowUnknownFields: its effect on cost is not modelled";
-    else unknown.push(k);
+    if (k in NO_COST_FIELDS) ignored[prefix + k] = NO_COST_FIELDS[k];
+    else if (opts.allowUnknownFields) ignored[prefix + k] = "UNKNOWN field accepted by allowUnknownFields: its effect on cost is not modelled";
+    else unknown.push(prefix + k);
   }
   if (unknown.length) {
     throw new InputError(
       `${what}: field(s) ${unknown.map((u) => `"${u}"`).join(", ")} not understood for model_type ${modelType}. ` +
-        `If they do not change inference cost, add them to NO_COST_FIELDS in lib/model/hf-config.ts with the reason, ` +
+        `If they do not change inference cost, add them to NO_COST_FIELDS in lib/model/no-cost-fields.ts with the reason, ` +
         `or load with allowUnknownFields (CLI: --allow-unknown-fields) to record them as unverified assumptions.`,
     );
   }
-  const spec = parser.parse(parsed, cfg);
-  return { ...spec, family: modelType, used: [...known].filter((k) => k in cfg), ignored };
+  return ignored;
+}
+
+function unsupported(what: string, modelType: unknown): InputError {
+  const kind = typeof modelType === "string" ? UNCOSTABLE[modelType] : undefined;
+  const head = kind
+    ? `${what}: model_type "${modelType}" has ${kind}, which the IR cannot cost (it models attention, MLA and dense/MoE feed-forward layers)`
+    : `${what}: field model_type is "${String(modelType)}"`;
+  return new InputError(`${head}; supported model types: ${SUPPORTED_MODEL_TYPES.join(", ")}`);
+}
+
+export function parseHfConfig(raw: unknown, what: string, opts: ParseOptions = {}): ArchSpec & { ignored: Record<string, string> } {
+  if (!isObject(raw)) throw new InputError(`${what}: expected a JSON object (a Hugging Face config.json)`);
+  const top = raw;
+  const wrapper = typeof top.model_type === "string" ? WRAPPERS[top.model_type] : undefined;
+  let cfg = top;
+  let prefix = "";
+  let ignored: Record<string, string> = {};
+  const assumptions: string[] = [];
+  const extraModules: ArchSpec["extraModules"] = [];
+  if (wrapper) {
+    if (!isObject(top.text_config)) throw new InputError(`${what}: model_type ${String(top.model_type)} needs a text_config object (the text decoder)`);
+    ignored = screenFields(top, new Set(["text_config", "vision_config"]), "", String(top.model_type), what, opts);
+    cfg = { model_type: wrapper.text, ...top.text_config };
+    if (!("model_type" in top.text_config)) assumptions.push(`text_config has no model_type: read as ${wrapper.text}`);
+    prefix = "text_config.";
+    if (isObject(top.vision_config)) {
+      const vision = String(top.vision_config.model_type ?? "vision");
+      assumptions.push(`text decoder only: the ${wrapper.label} vision tower (${vision}) and its projector are not modelled (images are not costed)`);
+      const hidden = (cfg as { hidden_size?: number }).hidden_size ?? 0;
+      extraModules.push({ name: `vision tower (${vision}; estimated from vision_config, not run by the IR)`, params: visionTowerParams(top.vision_config, hidden) });
+    }
+  }
+  const modelType = cfg.model_type;
+  if (typeof modelType !== "string" || !(modelType in PARSERS)) throw unsupported(what, modelType);
+  const parser = PARSERS[modelType];
+  const parsed = parseOrThrow(parser.schema, cfg, `${what}${prefix ? ` ${prefix.slice(0, -1)}` : ""} (model_type ${modelType})`);
+  const known = new Set(Object.keys(parser.schema.shape));
+  Object.assign(ignored, screenFields(cfg, known, prefix, modelType, what, opts));
+  const arch = parser.parse(parsed, cfg);
+  const qc = (top.quantization_config ?? cfg.quantization_config) as Record<string, unknown> | undefined;
+  const base = torchDtype(cfg.torch_dtype ?? top.torch_dtype ?? cfg.dtype ?? top.dtype);
+  const blocks = arch.mlp.map((m) => ({ dense: m.kind === "ffn", experts: m.kind === "moe", sharedExperts: m.kind === "moe" && m.spec.sharedExperts > 0 }));
+  const quant = checkpointQuant(qc, opts.hfQuantConfig, base, blocks, what);
+  return {
+    ...arch, family: wrapper ? String(top.model_type) : modelType, defaultDtypes: quant.dtypes, defaultKvDtype: quant.kvDtype,
+    extraModules, assumptions: [...assumptions, ...(arch.assumptions ?? []), ...quant.notes],
+    used: [...known].filter((k) => k in cfg).map((k) => prefix + k), ignored,
+    quantSummary: quant.summary,
+  };
 }

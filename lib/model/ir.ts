@@ -22,11 +22,22 @@ export interface AttentionSpec {
   /** Head dim of q·k (MLA: nope + rope) and of v. */
   headDim: number;
   vHeadDim: number;
-  /** Sliding window in tokens, or null for full attention. */
+  /** Tokens of KV a query attends to (sliding window or chunk size), or null for full attention. */
   window: number | null;
+  /** How `window` bounds attention: a sliding window of the last `window` tokens, or fixed chunks of `window`
+   *  tokens (Llama 4 chunked local attention: a query sees only the tokens of its own chunk). Set iff window is set. */
+  windowKind?: "sliding" | "chunked";
+  /** No rotary embedding in this layer (Llama 4's periodic global NoPE layers). */
+  noRope?: boolean;
+  /** Fraction of the head dim that is rotated (GLM partial rotary); absent = 1. */
+  ropeFraction?: number;
+  /** Attention-logit soft-capping value (Gemma 2: cap·tanh(logit/cap)); absent = none. */
+  softcap?: number;
   /** Learned attention-sink logits per head (GPT-OSS). */
   sinks: boolean;
   qkvBias: boolean;
+  /** Bias on o_proj; absent = same as qkvBias (Llama/GPT-OSS put a bias on all four projections, Qwen2/GLM only on q, k, v). */
+  oBias?: boolean;
   /** Per-head RMSNorm on q and k (Qwen3). */
   qkNorm: boolean;
   mla?: { qLoraRank: number | null; kvLoraRank: number; ropeHeadDim: number; nopeHeadDim: number };
@@ -86,4 +97,10 @@ export interface ModelIR {
   extraModules: { name: string; params: number }[];
   /** Fields of the config that were present but not used, with the reason (audit). */
   ignoredFields: Record<string, string>;
+  /** KV-cache dtype the checkpoint states (modelopt kv_cache_quant_algo, compressed-tensors kv_cache_scheme); absent = not stated. */
+  defaultKvDtype?: Dtype;
+  /** Final-logit soft-capping (Gemma 2); absent = none. */
+  logitSoftcap?: number;
+  /** What the IR leaves out or approximates (e.g. "text decoder only: vision tower not modelled"); absent = none. */
+  assumptions?: string[];
 }
