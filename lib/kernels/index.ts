@@ -12,3 +12,4 @@ export { buildTable, dataError, serialiseTable, roundUs, LICENSE_CREDIT, type Me
 export { leaveOneOut, leaveOneOutTable, looMarkdown, type LooRow } from "./loo";
 export { resolvePeaks, FALLBACK_PEAKS } from "./peaks";
 export { loadModelShapes, shapesOfConfig, type ModelShapes } from "./model-shapes";
+export { powerLawImbalance, type RankImbalance } from "./moe-imbalance";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { moeLookup } from "../../lib/kernels/lookup-moe";
+import { powerLawCounts, powerLawImbalance } from "../../lib/kernels/moe-imbalance";
 import { balancedLogitExperts, balancedRank0, measuredRouting, PLAIN_TOPK, routeMarked, uniformRank, type Routing } from "../../lib/kernels/moe-routing";
 import { moeWork } from "../../lib/kernels/ops-moe";
 import { PEAKS, syntheticBuild, syntheticTable } from "./helpers";
@@ -111,5 +112,28 @@ describe("MoE lookup: uniform routing derived from balanced rows", () => {
     const t = syntheticTable("moe", [{ shape: { ...shape, distribution: "balanced", tokens: 2 }, latencyMs: 0.01 }], PEAKS);
     (t.header as { caveats?: Record<string, string> }).caveats = { bf16: "untuned" };
     expect(moeLookup(t, q, "bf16")!.caveat).toBe("untuned");
+  });
+});
+
+describe("EP load imbalance under aiconfigurator's power law", () => {
+  it("one rank holds everything: max/mean = 1", () => {
+    expect(powerLawImbalance(64, 256, 8, 1, 1.01).maxOverMean).toBe(1);
+  });
+
+  it("1 token, top-2 over 8 experts on 8 ranks: the busiest rank has 1 of 2 pairs, mean 0.25 -> 4", () => {
+    // An expert takes at most `tokens` = 1 pair, each rank holds one expert, so the max rank load is 1.
+    expect(powerLawImbalance(1, 8, 2, 8, 1.2).maxOverMean).toBe(4);
+  });
+
+  it("keeps aiconfigurator's invariants: tokens·k pairs, at most `tokens` per expert; deterministic", () => {
+    let seed = 1;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const c = powerLawCounts(100, 256, 8, 8, 1.01, rand);
+    expect(c.reduce((s, x) => s + x, 0)).toBe(800);
+    expect(Math.max(...c)).toBeLessThanOrEqual(100);
+    const a = powerLawImbalance(256, 256, 8, 8, 1.01);
+    expect(a.maxOverMean).toBeGreaterThan(1.1);
+    expect(a.maxOverMean).toBeLessThan(2);
+    expect(powerLawImbalance(256, 256, 8, 8, 1.01)).toBe(a);
   });
 });
