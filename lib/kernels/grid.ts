@@ -302,10 +302,11 @@ export class Family {
             if (neighbour + 1 >= n) return undefined;
             const c0 = this.cellOf(ci.map((k, x) => (x === d ? neighbour : k)));
             const c1 = this.cellOf(ci.map((k, x) => (x === d ? neighbour + 1 : k)));
-            if (Number.isNaN(this.cells[c1])) return undefined;
+            if (Number.isNaN(this.cells[c0]) || Number.isNaN(this.cells[c1])) return undefined;
             return { x0: this.axes[d][neighbour], x1: this.axes[d][neighbour + 1], l0: this.cells[c0], l1: this.cells[c1] };
           });
         }
+        if (!Number.isFinite(pred)) continue;
         out.push({ errorPct: (Math.abs(pred - actual) / actual) * 100, interior });
       }
     }
