@@ -14,7 +14,9 @@
  * uniform load (pairs and distinct experts on the rank) to the load it measured, i.e. the
  * utilisation of the measurement is held. This undoes DeepSeek's grouped-router artefact (only
  * half the experts touched) and, at small token counts, balanced routing's spreading of tokens over
- * more distinct experts than random routing touches.
+ * more distinct experts than random routing touches. A converted point never drops below the
+ * family's fastest measured call (launch-bound floor: with EP, uniform routing can leave rank 0 a
+ * fraction of a pair, which does not make the kernel free).
  */
 import { Family } from "./grid";
 import { moeWork, moeWorkFromLoad } from "./ops-moe";
@@ -76,13 +78,18 @@ export function uniformFamily(balanced: Family, table: OpTable): Family {
   let f = derived.get(balanced);
   if (!f) {
     const peaks = table.header.peaks;
-    const points: { coords: number[]; latencyMs: number }[] = [];
+    const measured: { cell: number; lat: number }[] = [];
     for (let cell = 0; cell < balanced.size; cell++) {
       const lat = balanced.measured(cell);
-      if (lat === undefined) continue;
-      const shape = balanced.shapeOf(cell);
-      points.push({ coords: balanced.indicesOf(cell).map((i, d) => balanced.axes[d][i]), latencyMs: lat * uniformFactor(shape, peaks) });
+      if (lat !== undefined) measured.push({ cell, lat });
     }
+    // Less work does not make a call faster than the family's fastest measured call: at a few tokens
+    // the kernel is launch-bound, and uniform routing can leave rank 0 a fraction of a pair.
+    const floor = Math.min(...measured.map((m) => m.lat));
+    const points = measured.map(({ cell, lat }) => ({
+      coords: balanced.indicesOf(cell).map((i, d) => balanced.axes[d][i]),
+      latencyMs: Math.max(lat * uniformFactor(balanced.shapeOf(cell), peaks), floor),
+    }));
     f = new Family(balanced.spec, { ...balanced.cats, distribution: MOE_DEFAULT_DISTRIBUTION }, balanced.coordNames, points);
     derived.set(balanced, f);
   }

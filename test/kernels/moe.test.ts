@@ -85,6 +85,8 @@ describe("MoE data-error rule with the measured routing", () => {
 describe("MoE lookup: uniform routing derived from balanced rows", () => {
   const shape = { dtype: "bf16", hidden: 1024, inter: 1024, topk: 2, experts: 8, tp: 1, ep: 1, routing: "topk" };
   const table = syntheticTable("moe", [
+    // 1 token: experts {0, 4} both ways (uniform: 8·(1 − 0.75) = 2 experts), factor 1; the family floor.
+    { shape: { ...shape, distribution: "balanced", tokens: 1 }, latencyMs: 0.006 },
     { shape: { ...shape, distribution: "balanced", tokens: 2 }, latencyMs: 0.01 },
     { shape: { ...shape, distribution: "balanced", tokens: 4 }, latencyMs: 0.012 },
     { shape: { ...shape, distribution: "power_law_1.01", tokens: 2 }, latencyMs: 0.009 },
@@ -101,6 +103,16 @@ describe("MoE lookup: uniform routing derived from balanced rows", () => {
     expect(r.latencyMs).toBeCloseTo(0.01 * (22_028_288 / 25_174_016), 9);
     expect(r.points).toEqual([{ shape: { ...shape, distribution: "balanced", tokens: 2 }, latencyMs: 0.01 }]);
     expect(r.extrapolated).toBe(false);
+  });
+
+  it("never goes below the family's fastest measured call", () => {
+    // EP 4, 1 token: balanced puts expert 0 (1 pair) on rank 0; uniform leaves it 2/4 = 0.5 pairs on
+    // 2·(1 − (1 − 2/8)) = 0.5 experts. Bytes 0.5·6,291,456 + 4096 over 6,291,456 + 4096 = 0.50033,
+    // but 0.01 · 0.50033 would undercut the only (fastest) measured call, 0.01 ms: held there.
+    const ep4 = syntheticTable("moe", [{ shape: { ...shape, ep: 4, distribution: "balanced", tokens: 1 }, latencyMs: 0.01 }]);
+    const r = moeLookup(ep4, { ...q, ep: 4, tokens: 1 }, "bf16")!;
+    expect(r.adjustment!.factor).toBeCloseTo(3_149_824 / 6_295_552, 9);
+    expect(r.latencyMs).toBe(0.01);
   });
 
   it("measured distributions are returned as measured", () => {
