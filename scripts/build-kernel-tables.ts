@@ -15,11 +15,10 @@ import { loadModelShapes, type ModelShapes } from "../lib/kernels/model-shapes";
 import { OP_SPECS } from "../lib/kernels/ops";
 import { resolvePeaks } from "../lib/kernels/peaks";
 import { KERNEL_FRAMEWORKS, KERNEL_SYSTEMS, type KernelOp, type KernelTableFile, type Peaks, type RejectedRow } from "../lib/kernels/types";
+import { NCCL_SOURCE, OP_SOURCES, type OpSource, type Raw } from "./kernel-sources";
 
 const SOURCE_ROOT = path.join(SHARED_DIR, "datasets", "kernels", "aiconfigurator");
 const OUT_DIR = path.join(DATA_DIR, "kernels");
-
-type Raw = Record<string, unknown>;
 
 interface Hyparquet {
   parquetReadObjects(o: { file: ArrayBuffer; compressors?: unknown }): Promise<Raw[]>;
@@ -67,171 +66,6 @@ function findSource(system: string, opDir: string, framework: string, file: stri
   return v ? { path: path.join(dir, v, file), version: v } : undefined;
 }
 
-const N = (v: unknown): number => Number(v);
-const dt = (v: unknown): string => {
-  const s = String(v);
-  return s === "bfloat16" ? "bf16" : s === "half" ? "fp16" : s;
-};
-
-interface OpSource {
-  op: KernelOp;
-  opDir: string;
-  file: string;
-  mapping: Record<string, string>;
-  /** Normalise a source row, or return undefined to leave it out (selection). */
-  normalise: (r: Raw, shapes: ModelShapes) => MeasuredRow | undefined;
-  selection: (shapes: ModelShapes) => string;
-}
-
-const meta = (r: Raw) => ({ kernelSource: String(r.kernel_source), version: String(r.version) });
-
-function attentionSource(op: "context_attention" | "generation_attention"): OpSource {
-  const axis = op === "context_attention" ? "isl" : "kv_len";
-  const axisFrom = op === "context_attention" ? "isl" : "step";
-  return {
-    op,
-    opDir: "attention",
-    file: `${op}_perf.parquet`,
-    mapping: {
-      heads: "num_heads",
-      kv_heads: "num_key_value_heads",
-      head_dim: "head_dim",
-      window: "window_size (0 = full attention)",
-      attn_dtype: "attn_dtype (bfloat16 -> bf16)",
-      kv_dtype: "kv_cache_dtype (bfloat16 -> bf16)",
-      batch: "batch_size",
-      [axis]: op === "context_attention" ? "isl (tokens per sequence)" : "step (KV length attended, incl. the new token)",
-      latency_us: "latency (ms) × 1000",
-    },
-    selection: (s) =>
-      `beam_width 1 and (num_heads, num_key_value_heads, head_dim, window_size) equal to a per-GPU head ` +
-      `configuration (TP 1..8) of the models in data/models: ` +
-      s.heads.map((h) => `${h.heads}/${h.kvHeads}/${h.headDim}/w${h.window}`).join(", "),
-    normalise: (r, s) => {
-      if (N(r.beam_width ?? 1) !== 1) return undefined;
-      const h = N(r.num_heads), g = N(r.num_key_value_heads), d = N(r.head_dim), w = N(r.window_size ?? 0);
-      if (!s.heads.some((x) => x.heads === h && x.kvHeads === g && x.headDim === d && x.window === w)) return undefined;
-      return {
-        shape: {
-          heads: h,
-          kv_heads: g,
-          head_dim: d,
-          window: w,
-          attn_dtype: dt(r.attn_dtype),
-          kv_dtype: dt(r.kv_cache_dtype),
-          batch: N(r.batch_size),
-          [axis]: N(r[axisFrom]),
-        },
-        latencyMs: N(r.latency),
-        ...meta(r),
-      };
-    },
-  };
-}
-
-const OP_SOURCES: OpSource[] = [
-  {
-    op: "gemm",
-    opDir: "gemm",
-    file: "gemm_perf.parquet",
-    mapping: { dtype: "gemm_dtype (bfloat16 -> bf16)", m: "m", n: "n", k: "k", latency_us: "latency (ms) × 1000" },
-    selection: () => "all rows (every gemm_dtype, m, n, k present)",
-    normalise: (r) => ({
-      shape: { dtype: dt(r.gemm_dtype), n: N(r.n), k: N(r.k), m: N(r.m) },
-      latencyMs: N(r.latency),
-      ...meta(r),
-    }),
-  },
-  attentionSource("context_attention"),
-  attentionSource("generation_attention"),
-  {
-    op: "moe",
-    opDir: "moe",
-    file: "moe_perf.parquet",
-    mapping: {
-      dtype: "moe_dtype (bfloat16 -> bf16)",
-      hidden: "hidden_size",
-      inter: "inter_size",
-      topk: "topk",
-      experts: "num_experts",
-      tp: "moe_tp_size",
-      ep: "moe_ep_size",
-      distribution: "distribution",
-      tokens: "num_tokens",
-      latency_us: "latency (ms) × 1000",
-    },
-    selection: (s) =>
-      "(hidden_size, inter_size, topk, num_experts) of a model in data/models, every dtype, TP/EP and distribution: " +
-      s.moe.map((m) => `${m.hidden}/${m.inter}/top${m.topk}/${m.experts}e`).join(", "),
-    normalise: (r, s) => {
-      const H = N(r.hidden_size), I = N(r.inter_size), k = N(r.topk), E = N(r.num_experts);
-      if (!s.moe.some((m) => m.hidden === H && m.inter === I && m.topk === k && m.experts === E)) return undefined;
-      return {
-        shape: {
-          dtype: dt(r.moe_dtype),
-          hidden: H,
-          inter: I,
-          topk: k,
-          experts: E,
-          tp: N(r.moe_tp_size),
-          ep: N(r.moe_ep_size),
-          distribution: String(r.distribution),
-          tokens: N(r.num_tokens),
-        },
-        latencyMs: N(r.latency),
-        ...meta(r),
-      };
-    },
-  },
-  {
-    op: "custom_allreduce",
-    opDir: "comm",
-    file: "custom_allreduce_perf.parquet",
-    mapping: {
-      dtype: "allreduce_dtype (bfloat16 -> bf16)",
-      gpus: "num_gpus",
-      mode: "backend *_graph -> graph, *_eager -> eager (TRT-LLM rows are CUDA-graph captured: graph)",
-      bytes: "message_size (elements) × 2 bytes",
-      latency_us: "latency (ms) × 1000",
-    },
-    selection: () => "all rows",
-    normalise: (r) => ({
-      shape: {
-        dtype: dt(r.allreduce_dtype),
-        gpus: N(r.num_gpus),
-        mode: /eager/.test(String(r.backend ?? "")) ? "eager" : "graph",
-        bytes: N(r.message_size) * 2,
-      },
-      latencyMs: N(r.latency),
-      ...meta(r),
-    }),
-  },
-];
-
-const NCCL_SOURCE: OpSource = {
-  op: "nccl",
-  opDir: "comm",
-  file: "nccl_perf.parquet",
-  mapping: {
-    op: "op_name (alltoall -> all_to_all)",
-    dtype: "nccl_dtype (half -> fp16)",
-    gpus: "num_gpus",
-    bytes: "message_size (elements) × bytes per element (fp16 2, int8 1) = nccl-tests size",
-    latency_us: "latency (ms) × 1000",
-  },
-  selection: () => "all rows",
-  normalise: (r) => ({
-    shape: {
-      op: String(r.op_name) === "alltoall" ? "all_to_all" : String(r.op_name),
-      dtype: dt(r.nccl_dtype),
-      gpus: N(r.num_gpus),
-      bytes: N(r.message_size) * (String(r.nccl_dtype) === "int8" ? 1 : 2),
-    },
-    latencyMs: N(r.latency),
-    ...meta(r),
-  }),
-};
-
 export interface TableSummary {
   system: string;
   framework: string;
@@ -256,9 +90,13 @@ async function buildFromSource(
 ): Promise<{ file: KernelTableFile; rejected: RejectedRow[] } | undefined> {
   const raw = await readParquet(found.path);
   const rows: MeasuredRow[] = [];
+  const caveats: Record<string, string> = {};
   for (const r of raw) {
-    const m = src.normalise(r, shapes);
-    if (m) rows.push(m);
+    const m = src.normalise(r, shapes, framework);
+    if (!m) continue;
+    rows.push(m);
+    const c = src.caveat?.(r, framework, system);
+    if (c) caveats[String(m.shape.dtype ?? "*")] = c;
   }
   if (rows.length === 0) return undefined;
   const tableMeta: TableMeta = {
@@ -270,6 +108,7 @@ async function buildFromSource(
     selection: src.selection(shapes),
     mapping: src.mapping,
     sourceRows: raw.length,
+    ...(Object.keys(caveats).length > 0 ? { caveats } : {}),
   };
   return buildTable(OP_SPECS[src.op], rows, peaks, tableMeta);
 }

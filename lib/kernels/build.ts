@@ -2,7 +2,7 @@
  * Pure table building: data-error rule, duplicate collapse, compact deterministic encoding.
  * No file or parquet access here so the rule can be tested on synthetic rows.
  */
-import { type OpSpec, type Shape, peakFlops, rooflineParts } from "./ops";
+import { type OpSpec, type Shape, peakFlops, rooflineParts } from "./work";
 import type { KernelTableFile, KernelTableHeader, KernelTableRow, Peaks, RejectedRow } from "./types";
 
 export const LICENSE_CREDIT = "NVIDIA aiconfigurator (Apache-2.0)";
@@ -26,6 +26,8 @@ export interface TableMeta {
   mapping: Record<string, string>;
   /** Rows in the source file before selection. */
   sourceRows: number;
+  /** Known limits of what was measured, by dtype ("*" for every row). */
+  caveats?: Record<string, string>;
 }
 
 export interface DataError {
@@ -196,6 +198,7 @@ export function buildTable(spec: OpSpec, rows: MeasuredRow[], peaks: Peaks, meta
     versions: sortedRecord(versions),
     kernelSources: sortedRecord(kernelSources),
     rejected: { count: rejected.length, byReason: sortedRecord(byReason), first: rejected.slice(0, MAX_REJECTED_LISTED) },
+    ...(meta.caveats ? { caveats: Object.fromEntries(Object.entries(meta.caveats).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
   };
   return { file: { header, axes, rows: outRows }, rejected };
 }

@@ -10,7 +10,7 @@
  * and with bytes for memory-bound ones. A bracketing corner that was not measured is filled from
  * the nearest measured grid point the same way (and the answer is marked extrapolated).
  */
-import type { OpSpec, Shape } from "./ops";
+import type { OpSpec, Shape } from "./work";
 import type { KernelLookup, LookupPoint, Peaks } from "./types";
 
 interface Bracket {
@@ -59,6 +59,23 @@ export class Family {
 
   get size(): number {
     return this.cells.length;
+  }
+
+  /** The measured latency (ms) of a grid cell, undefined where none was measured. */
+  measured(cell: number): number | undefined {
+    const v = this.raw[cell];
+    return Number.isNaN(v) ? undefined : v;
+  }
+
+  /** The measured latency (ms) at exact grid coordinates, if any. */
+  measuredAt(coords: number[]): number | undefined {
+    let cell = 0;
+    for (let d = 0; d < coords.length; d++) {
+      const i = this.axes[d].indexOf(coords[d]);
+      if (i < 0) return undefined;
+      cell += i * this.strides[d];
+    }
+    return this.measured(cell);
   }
 
   /** Per-coordinate grid indices of a cell. */
@@ -172,6 +189,42 @@ export class Family {
     return { logLat, used, filled, fillReach };
   }
 
+  private cellOf(indices: number[]): number {
+    return indices.reduce((c, i, d) => c + i * this.strides[d], 0);
+  }
+
+  /**
+   * Latency factor from measured coordinates `from` to `target` outside the grid. Above the range
+   * utilisation is held (roofline-time ratio). Below it the measured trend near the edge is followed
+   * instead — latency ∝ size^β with β the log-log slope between the two lowest grid values — bounded
+   * by the roofline's own slope (β ∈ [0, roofline]), because small shapes are launch- and
+   * fixed-cost-bound and stop speeding up long before their roofline time reaches zero.
+   */
+  private extrapolation(
+    target: number[],
+    from: number[],
+    peaks: Peaks,
+    trend: (d: number) => { x0: number; x1: number; l0: number; l1: number } | undefined,
+  ): number {
+    let factor = 1;
+    for (let d = 0; d < target.length; d++) {
+      if (!(target[d] < from[d])) continue;
+      const lower = [...from];
+      lower[d] = target[d];
+      const roof = this.spec.seconds(this.shapeOf(lower), peaks) / this.spec.seconds(this.shapeOf(from), peaks);
+      const t = trend(d);
+      if (!t) {
+        factor *= roof;
+        continue;
+      }
+      const steps = Math.log(target[d] / from[d]);
+      const roofSlope = Math.log(roof) / steps;
+      const slope = Math.min(Math.max((t.l1 - t.l0) / Math.log(t.x1 / t.x0), 0), roofSlope);
+      factor *= Math.exp(slope * steps);
+    }
+    return factor * (this.spec.seconds(this.shapeOf(target.map((x, d) => (x > from[d] ? x : from[d]))), peaks) / this.spec.seconds(this.shapeOf(from), peaks));
+  }
+
   /** Predict the latency at `coords` (same order as coordNames). */
   lookup(coords: number[], peaks: Peaks, source: string): KernelLookup | undefined {
     const brackets: Bracket[] = [];
@@ -191,7 +244,17 @@ export class Family {
     const shape = this.shapeOf(coords);
     const exact = !outside && !r.filled && r.used.length === 1;
     let latencyMs = exact ? this.raw[r.used[0].cell] : Math.exp(r.logLat);
-    if (outside) latencyMs *= this.spec.seconds(shape, peaks) / this.spec.seconds(this.shapeOf(clamped), peaks);
+    if (outside) {
+      const edge = brackets.map((b) => b.lo);
+      latencyMs *= this.extrapolation(coords, clamped, peaks, (d) => {
+        // The measured trend between the lowest two grid values of axis d, other coordinates as clamped.
+        if (this.axes[d].length < 2) return undefined;
+        const hi = brackets.map((b) => ({ ...b }));
+        hi[d] = { lo: 1, hi: 1, t: 0 };
+        const l1 = this.blend(hi, peaks).logLat, l0 = this.blend(brackets, peaks).logLat;
+        return Number.isFinite(l1) && Number.isFinite(l0) && edge[d] === 0 ? { x0: this.axes[d][0], x1: this.axes[d][1], l0, l1 } : undefined;
+      });
+    }
     const points: LookupPoint[] = r.used.map((u) => ({ shape: this.shapeOf(u.cell), latencyMs: this.raw[u.cell] }));
     return {
       latencyMs,
@@ -234,8 +297,16 @@ export class Family {
           const at = ci.map((k, dd) => this.axes[dd][k]);
           const from = [...at];
           from[d] = this.axes[d][neighbour];
-          pred *= this.spec.seconds(this.shapeOf(at), peaks) / this.spec.seconds(this.shapeOf(from), peaks);
+          pred *= this.extrapolation(at, from, peaks, () => {
+            // Below the range (only axis d is off the grid): the trend from the neighbour one step up.
+            if (neighbour + 1 >= n) return undefined;
+            const c0 = this.cellOf(ci.map((k, x) => (x === d ? neighbour : k)));
+            const c1 = this.cellOf(ci.map((k, x) => (x === d ? neighbour + 1 : k)));
+            if (Number.isNaN(this.cells[c0]) || Number.isNaN(this.cells[c1])) return undefined;
+            return { x0: this.axes[d][neighbour], x1: this.axes[d][neighbour + 1], l0: this.cells[c0], l1: this.cells[c1] };
+          });
         }
+        if (!Number.isFinite(pred)) continue;
         out.push({ errorPct: (Math.abs(pred - actual) / actual) * 100, interior });
       }
     }

@@ -1,7 +1,10 @@
 /** Measured kernel tables (NVIDIA aiconfigurator data, Apache-2.0) as an efficiency source. */
 export * from "./types";
 export { loadKernelTables, resolveKernelSystem, normDtype, KERNELS_DIR } from "./lookup";
-export type { KernelTables, AttentionShape, MoeQuery, CollectiveOptions } from "./lookup";
+export type { KernelTables, AttentionShape, MoeQuery, CollectiveOptions, MlaShape, MlaModuleShape } from "./lookup";
+export { MOE_DEFAULT_DISTRIBUTION } from "./lookup-moe";
+export { balancedRank0, uniformRank, measuredRouting, parseRouting, routingLabel, type Routing, type RankLoad } from "./moe-routing";
+export { MLA, LATENT_DIM, mlaModuleParams } from "./ops-mla";
 export { OpTable } from "./table";
 export { Family } from "./grid";
 export { OP_SPECS, rooflineSeconds, rooflineParts, type OpSpec, type Shape, type Work } from "./ops";
@@ -9,3 +12,4 @@ export { buildTable, dataError, serialiseTable, roundUs, LICENSE_CREDIT, type Me
 export { leaveOneOut, leaveOneOutTable, looMarkdown, type LooRow } from "./loo";
 export { resolvePeaks, FALLBACK_PEAKS } from "./peaks";
 export { loadModelShapes, shapesOfConfig, type ModelShapes } from "./model-shapes";
+export { powerLawImbalance, type RankImbalance } from "./moe-imbalance";

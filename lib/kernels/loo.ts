@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { KERNELS_DIR } from "./lookup";
-import type { Shape } from "./ops";
+import type { Shape } from "./work";
 import { OpTable } from "./table";
 import type { KernelOp } from "./types";
 
@@ -27,8 +27,9 @@ export interface LooRow {
 function label(op: KernelOp, cats: Shape): string {
   switch (op) {
     case "gemm":
-    case "moe":
       return String(cats.dtype);
+    case "moe":
+      return cats.routing && cats.routing !== "topk" ? `${cats.dtype} (${cats.routing})` : String(cats.dtype);
     case "context_attention":
     case "generation_attention":
       return `${cats.attn_dtype}/kv ${cats.kv_dtype}`;
@@ -36,6 +37,16 @@ function label(op: KernelOp, cats: Shape): string {
       return `${cats.op} ${cats.dtype}`;
     case "custom_allreduce":
       return String(cats.mode);
+    case "context_mla":
+      return `${cats.form} ${cats.attn_dtype}/kv ${cats.kv_dtype}`;
+    case "generation_mla":
+      return `kv ${cats.kv_dtype}`;
+    case "mla_bmm":
+      return `${cats.op} ${cats.dtype}`;
+    case "mla_context_module":
+      return `gemm ${cats.gemm_dtype}, ${cats.attn_dtype}/kv ${cats.kv_dtype}`;
+    case "mla_generation_module":
+      return `gemm ${cats.gemm_dtype}, kv ${cats.kv_dtype}`;
   }
 }
 
@@ -83,7 +94,19 @@ export function leaveOneOutTable(t: OpTable, system: string, framework: string, 
     });
 }
 
-const OP_ORDER: KernelOp[] = ["gemm", "context_attention", "generation_attention", "moe", "custom_allreduce", "nccl"];
+const OP_ORDER: KernelOp[] = [
+  "gemm",
+  "context_attention",
+  "generation_attention",
+  "moe",
+  "context_mla",
+  "generation_mla",
+  "mla_bmm",
+  "mla_context_module",
+  "mla_generation_module",
+  "custom_allreduce",
+  "nccl",
+];
 
 /** Leave-one-out over every committed table under `dir` (data/kernels by default). */
 export function leaveOneOut(

@@ -6,9 +6,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DATA_DIR } from "../core/paths";
+import { moeLookup, type MoeQuery } from "./lookup-moe";
 import { OpTable } from "./table";
-import type { Shape } from "./ops";
 import { type CollectiveOp, type GemmDtype, type KernelFramework, type KernelLookup, type KernelOp } from "./types";
+import type { Shape } from "./work";
+
+export type { MoeQuery } from "./lookup-moe";
 
 export const KERNELS_DIR = path.join(DATA_DIR, "kernels");
 
@@ -24,23 +27,19 @@ export interface AttentionShape {
   attnDtype?: string;
 }
 
-export interface MoeQuery {
-  /**
-   * Tokens routed through the layer by the EP group (aiconfigurator's num_tokens): the measured
-   * GPU computes the token-expert pairs that land on its experts/ep experts. With ep = 1, the
-   * tokens of this GPU.
-   */
-  tokens: number;
-  hidden: number;
-  inter: number;
-  topk: number;
-  experts: number;
-  tp: number;
-  ep: number;
-  /** e.g. bf16, fp8, fp8_block, nvfp4, w4a16_mxfp4, w4a8_mxfp4_mxfp8, int4_wo. */
-  dtype: string;
-  /** Routing skew: power_law_1.01 (default: aiconfigurator's power-law routing), power_law_1.2, balanced. */
-  distribution?: string;
+/** MLA attention on one GPU (DeepSeek-V3 geometry; see lib/kernels/ops-mla.ts). */
+export interface MlaShape {
+  /** Sequences in the call. */
+  batch: number;
+  /** Query heads on this GPU: num_attention_heads / attention TP (128 with DP-attention). */
+  heads: number;
+  /** KV-cache dtype: bf16 or fp8. */
+  kvDtype: string;
+}
+
+export interface MlaModuleShape extends MlaShape {
+  /** Weight format of the module's projections: bf16, fp8_block or nvfp4 (as measured). */
+  gemmDtype: string;
 }
 
 export interface CollectiveOptions {
@@ -61,6 +60,23 @@ export interface KernelTables {
   contextAttention(q: AttentionShape & { seqLen: number }): KernelLookup | undefined;
   generationAttention(q: AttentionShape & { kvLen: number }): KernelLookup | undefined;
   moe(q: MoeQuery): KernelLookup | undefined;
+  /**
+   * MLA prefill attention kernel (no projections) over `batch` prompts of `seqLen` tokens from an
+   * empty cache, in the form the framework runs (decompressed K/V, or latent for SGLang on Hopper).
+   * `attnDtype` is the prefill compute dtype (default bf16).
+   */
+  contextMla(q: MlaShape & { seqLen: number; attnDtype?: string }): KernelLookup | undefined;
+  /** MLA decode attention kernel over the 576-value latent cache: one new token per sequence, `kvLen` attended. */
+  generationMla(q: MlaShape & { kvLen: number }): KernelLookup | undefined;
+  /**
+   * The absorbed decode BMMs: `pre` = q_nope·W_UK (128 -> 512 per head), `post` = o·W_UV (512 -> 128),
+   * over `tokens` tokens and `heads` heads on this GPU; dtype bf16 or fp8.
+   */
+  mlaBmm(q: { op: "pre" | "post"; tokens: number; heads: number; dtype: string }): KernelLookup | undefined;
+  /** The whole MLA attention module (projections, norms, rope, attention, o_proj) in prefill. */
+  contextMlaModule(q: MlaModuleShape & { seqLen: number; attnDtype?: string }): KernelLookup | undefined;
+  /** The whole MLA attention module in decode. */
+  generationMlaModule(q: MlaModuleShape & { kvLen: number }): KernelLookup | undefined;
   /**
    * One collective on `gpus` GPUs. `bytes` is the nccl-tests buffer size per GPU: the tensor for
    * all_reduce, the gathered output for all_gather, the input for reduce_scatter, the whole send
@@ -89,9 +105,16 @@ const FILES: Record<KernelOp, (fw: string) => string> = {
   context_attention: (fw) => `${fw}/context_attention.json`,
   generation_attention: (fw) => `${fw}/generation_attention.json`,
   moe: (fw) => `${fw}/moe.json`,
+  context_mla: (fw) => `${fw}/context_mla.json`,
+  generation_mla: (fw) => `${fw}/generation_mla.json`,
+  mla_bmm: (fw) => `${fw}/mla_bmm.json`,
+  mla_context_module: (fw) => `${fw}/mla_context_module.json`,
+  mla_generation_module: (fw) => `${fw}/mla_generation_module.json`,
   custom_allreduce: (fw) => `${fw}/custom_allreduce.json`,
   nccl: () => `nccl/nccl.json`,
 };
+
+const MLA_CONTEXT_FORMS = ["mha", "mqa", "absorbed"];
 
 const ZERO_COMM: KernelLookup = { latencyMs: 0, points: [], extrapolated: false, reach: 0, source: "no collective on one GPU" };
 
@@ -148,22 +171,47 @@ class Tables implements KernelTables {
 
   moe(q: MoeQuery): KernelLookup | undefined {
     const t = this.table("moe");
-    if (!t) return undefined;
-    const shape: Shape = {
-      dtype: normDtype(q.dtype),
-      hidden: q.hidden,
-      inter: q.inter,
-      topk: q.topk,
-      experts: q.experts,
-      tp: q.tp,
-      ep: q.ep,
-      distribution: q.distribution ?? "power_law_1.01",
-      tokens: q.tokens,
-    };
-    const r = t.lookup(shape);
-    if (r || q.distribution) return r;
-    // Default routing not measured for this shape: use balanced routing.
-    return t.lookup({ ...shape, distribution: "balanced" });
+    return t && moeLookup(t, q, normDtype(q.dtype));
+  }
+
+  contextMla(q: MlaShape & { seqLen: number; attnDtype?: string }): KernelLookup | undefined {
+    const t = this.table("context_mla");
+    const shape = { attn_dtype: normDtype(q.attnDtype ?? "bf16"), kv_dtype: normDtype(q.kvDtype), heads: q.heads, batch: q.batch, isl: q.seqLen };
+    // One form per framework and chip (the kernel it runs); try each.
+    for (const form of MLA_CONTEXT_FORMS) {
+      const r = t?.lookup({ ...shape, form });
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  generationMla(q: MlaShape & { kvLen: number }): KernelLookup | undefined {
+    return this.table("generation_mla")?.lookup({ kv_dtype: normDtype(q.kvDtype), heads: q.heads, batch: q.batch, kv_len: q.kvLen });
+  }
+
+  mlaBmm(q: { op: "pre" | "post"; tokens: number; heads: number; dtype: string }): KernelLookup | undefined {
+    return this.table("mla_bmm")?.lookup({ op: q.op, dtype: normDtype(q.dtype), heads: q.heads, tokens: q.tokens });
+  }
+
+  contextMlaModule(q: MlaModuleShape & { seqLen: number; attnDtype?: string }): KernelLookup | undefined {
+    return this.table("mla_context_module")?.lookup({
+      gemm_dtype: normDtype(q.gemmDtype),
+      attn_dtype: normDtype(q.attnDtype ?? "bf16"),
+      kv_dtype: normDtype(q.kvDtype),
+      heads: q.heads,
+      batch: q.batch,
+      isl: q.seqLen,
+    });
+  }
+
+  generationMlaModule(q: MlaModuleShape & { kvLen: number }): KernelLookup | undefined {
+    return this.table("mla_generation_module")?.lookup({
+      gemm_dtype: normDtype(q.gemmDtype),
+      kv_dtype: normDtype(q.kvDtype),
+      heads: q.heads,
+      batch: q.batch,
+      kv_len: q.kvLen,
+    });
   }
 
   collective(op: CollectiveOp, bytes: number, gpus: number, opts: CollectiveOptions = {}): KernelLookup | undefined {

@@ -19,6 +19,12 @@ export interface MoeShape {
   inter: number;
   topk: number;
   experts: number;
+  /**
+   * DeepSeek-V3-style group-limited routing of the model (config n_group / topk_group); 0 when the
+   * model routes over all experts. vLLM and SGLang measure the model's own router.
+   */
+  groups: number;
+  groupsKept: number;
 }
 
 export interface ModelShapes {
@@ -43,7 +49,7 @@ const BRIEF_MODELS: Record<string, Record<string, unknown>> = {
   "qwen3-235b-a22b": { hidden_size: 4096, num_attention_heads: 64, num_key_value_heads: 4, head_dim: 128, moe_intermediate_size: 1536, num_experts_per_tok: 8, num_experts: 128 },
   "qwen3-30b-a3b": { hidden_size: 2048, num_attention_heads: 32, num_key_value_heads: 4, head_dim: 128, moe_intermediate_size: 768, num_experts_per_tok: 8, num_experts: 128 },
   "mixtral-8x7b": { hidden_size: 4096, intermediate_size: 14336, num_attention_heads: 32, num_key_value_heads: 8, num_experts_per_tok: 2, num_local_experts: 8 },
-  "deepseek-v3": { hidden_size: 7168, moe_intermediate_size: 2048, num_attention_heads: 128, num_key_value_heads: 128, kv_lora_rank: 512, num_experts_per_tok: 8, n_routed_experts: 256 },
+  "deepseek-v3": { hidden_size: 7168, moe_intermediate_size: 2048, num_attention_heads: 128, num_key_value_heads: 128, kv_lora_rank: 512, num_experts_per_tok: 8, n_routed_experts: 256, n_group: 8, topk_group: 4 },
 };
 
 const n = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -76,7 +82,11 @@ export function shapesOfConfig(c: Record<string, unknown>): { heads: HeadConfig[
   const experts = n(c.num_local_experts) ?? n(c.num_experts) ?? n(c.n_routed_experts);
   const topk = n(c.num_experts_per_tok) ?? n(c.experts_per_token);
   const inter = n(c.moe_intermediate_size) ?? n(c.intermediate_size);
-  if (experts && topk && inter && hidden) moe.push({ hidden, inter, topk, experts });
+  const groups = n(c.n_group) ?? 0, kept = n(c.topk_group) ?? 0;
+  const grouped = groups > 1 && kept > 0 && kept < groups;
+  if (experts && topk && inter && hidden) {
+    moe.push({ hidden, inter, topk, experts, groups: grouped ? groups : 0, groupsKept: grouped ? kept : 0 });
+  }
   return { heads, moe };
 }
 

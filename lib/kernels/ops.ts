@@ -1,59 +1,15 @@
 /**
- * Per-op column layout and roofline work model.
- *
- * The work model (FLOPs and HBM bytes of one call on one GPU) serves two purposes:
- *  - the builder's data-error rule: a measured latency faster than the roofline allows is an error;
- *  - the lookup outside the measured range: utilisation is held at the nearest measured point and
- *    latency scales with the roofline time, i.e. with FLOPs where the shape is compute-bound and with
- *    bytes where it is memory-bound (`rooflineSeconds` takes the max of the two).
+ * Per-op column layout and roofline work model of the GEMM, attention and collective tables, and the
+ * registry of every op (MLA: ops-mla.ts, MoE: ops-moe.ts; shared arithmetic: work.ts).
  * Counts are deliberately lower bounds (causal attention, no re-reads, balanced routing), so the
  * data-error rule only fires on rows that are impossible, not on merely fast ones.
  */
+import { MLA_SPECS } from "./ops-mla";
+import { MOE_SPEC } from "./ops-moe";
 import type { KernelOp, Peaks } from "./types";
+import { causalPairs, type ComputeClass, KV_BYTES, num, type OpSpec, type Shape, type Work, workOp } from "./work";
 
-export type Shape = Record<string, number | string>;
-export type ComputeClass = "bf16" | "fp8" | "fp4";
-
-export interface Work {
-  flops: number;
-  bytes: number;
-  compute: ComputeClass;
-}
-
-export interface OpSpec {
-  op: KernelOp;
-  /** Columns stored once per row: categorical columns, then fixed size coordinates. */
-  keys: string[];
-  /** The size column varying along a stored row. */
-  axis: string;
-  /** Numeric columns interpolated over, the axis last; the other keys are matched exactly. */
-  coords: string[];
-  /** FLOPs/bytes of one call; undefined for collectives (no HBM roofline). */
-  work?: (s: Shape) => Work;
-  /** A lower bound of that work, for the data-error rule (defaults to `work`). */
-  workLowerBound?: (s: Shape) => Work;
-  /** Roofline time in seconds, used only as a ratio (hold-utilisation scaling). */
-  seconds: (s: Shape, p: Peaks) => number;
-  /** Utilisation reported for a latency (fraction of the binding peak). */
-  utilisation: (s: Shape, p: Peaks, latencyMs: number) => number;
-}
-
-const num = (s: Shape, k: string): number => Number(s[k]);
-
-export function peakFlops(c: ComputeClass, p: Peaks): number {
-  if (c === "fp4") return (p.fp4Tflops ?? p.fp8Tflops) * 1e12;
-  if (c === "fp8") return p.fp8Tflops * 1e12;
-  return p.bf16Tflops * 1e12;
-}
-
-export function rooflineParts(w: Work, p: Peaks): { compute: number; memory: number } {
-  return { compute: w.flops / peakFlops(w.compute, p), memory: w.bytes / (p.hbmTBps * 1e12) };
-}
-
-export function rooflineSeconds(w: Work, p: Peaks): number {
-  const r = rooflineParts(w, p);
-  return Math.max(r.compute, r.memory);
-}
+export * from "./work";
 
 // ---- GEMM ------------------------------------------------------------------------------------
 
@@ -74,14 +30,6 @@ export function gemmWork(s: Shape): Work {
 }
 
 // ---- attention -------------------------------------------------------------------------------
-
-const KV_BYTES: Record<string, number> = { bf16: 2, fp16: 2, fp8: 1 };
-
-/** Causally attended (query, key) pairs of one sequence of `s` tokens with window `w` (0 = full). */
-export function causalPairs(s: number, w: number): number {
-  if (w > 0 && w < s) return (w * (w + 1)) / 2 + (s - w) * w;
-  return (s * (s + 1)) / 2;
-}
 
 export function contextAttentionWork(s: Shape): Work {
   const b = num(s, "batch"), isl = num(s, "isl"), h = num(s, "heads"), g = num(s, "kv_heads");
@@ -109,87 +57,6 @@ export function generationAttentionWork(s: Shape): Work {
   };
 }
 
-// ---- MoE -------------------------------------------------------------------------------------
-
-/** Weight bytes per element and tensor-core rate of each MoE dtype. */
-const MOE_DTYPES: Record<string, { w: number; compute: ComputeClass }> = {
-  bf16: { w: 2, compute: "bf16" },
-  fp8: { w: 1, compute: "fp8" },
-  fp8_block: { w: 1, compute: "fp8" },
-  nvfp4: { w: 0.5625, compute: "fp4" },
-  // MXFP4 weights (one e8m0 scale per 32) with bf16 activations: dequantised to bf16 math.
-  w4a16_mxfp4: { w: 0.53125, compute: "bf16" },
-  // MXFP4 weights with MXFP8 activations run at the fp8 rate on Blackwell.
-  w4a8_mxfp4_mxfp8: { w: 0.53125, compute: "fp8" },
-  int4_wo: { w: 0.515625, compute: "bf16" },
-};
-
-/**
- * One MoE layer (gated: gate+up and down projections) on one GPU, for utilisation and roofline
- * scaling: routed token-expert pairs spread evenly over `ep` ranks, each touched local expert's
- * weights read once, touched experts = the expectation under uniform routing.
- */
-export function moeWork(s: Shape): Work {
-  const t = num(s, "tokens"), H = num(s, "hidden"), I = num(s, "inter"), k = num(s, "topk");
-  const E = num(s, "experts"), tp = num(s, "tp"), ep = num(s, "ep");
-  const d = MOE_DTYPES[String(s.dtype)] ?? MOE_DTYPES.bf16;
-  const pairs = (t * k) / ep;
-  const touched = Math.min((E / ep) * (1 - Math.pow(1 - 1 / E, t * k)), Math.max(pairs, 1));
-  return {
-    flops: pairs * 6 * H * (I / tp),
-    bytes: touched * 3 * H * (I / tp) * d.w + t * H * 2 * 2,
-    compute: d.compute,
-  };
-}
-
-const balancedMemo = new Map<string, { pairs: number; touched: number }>();
-
-/**
- * Token-expert pairs and distinct experts on EP rank 0 (experts [0, E/ep)) under aiconfigurator's
- * `balanced` routing: token i takes experts (i + j·stride) mod E, stride = ceil(E/topk), or
- * floor(i·stride/T + j·stride) mod E when T < stride.
- */
-export function balancedRank0(t: number, E: number, k: number, ep: number): { pairs: number; touched: number } {
-  const key = `${t},${E},${k},${ep}`;
-  let r = balancedMemo.get(key);
-  if (!r) {
-    const stride = Math.ceil(E / k), local = E / ep;
-    const seen = new Set<number>();
-    let pairs = 0;
-    for (let i = 0; i < t; i++) {
-      for (let j = 0; j < k; j++) {
-        const e = (t >= stride ? i + j * stride : Math.floor((i * stride) / t + j * stride)) % E;
-        if (e < local) {
-          pairs++;
-          seen.add(e);
-        }
-      }
-    }
-    balancedMemo.set(key, (r = { pairs, touched: seen.size }));
-  }
-  return r;
-}
-
-/**
- * Lower bound of the work of the measured call, for the data-error rule. With `balanced` routing
- * the routing is known exactly. With power-law routing aiconfigurator puts the most loaded EP rank
- * at rank 0 (so it has at least the average pairs), but which experts are hit is random: an
- * expert takes at most `tokens` pairs, which bounds the distinct experts from below.
- */
-export function moeWorkLowerBound(s: Shape): Work {
-  const t = num(s, "tokens"), H = num(s, "hidden"), I = num(s, "inter"), k = num(s, "topk");
-  const E = num(s, "experts"), tp = num(s, "tp"), ep = num(s, "ep");
-  const d = MOE_DTYPES[String(s.dtype)] ?? MOE_DTYPES.bf16;
-  let pairs = (t * k) / ep;
-  let touched = Math.ceil(pairs / t);
-  if (String(s.distribution) === "balanced") ({ pairs, touched } = balancedRank0(t, E, k, ep));
-  return {
-    flops: pairs * 6 * H * (I / tp),
-    bytes: touched * 3 * H * (I / tp) * d.w + t * H * 2 * 2,
-    compute: d.compute,
-  };
-}
-
 // ---- collectives -----------------------------------------------------------------------------
 
 /** Bus-bandwidth factor (nccl-tests convention): bytes each GPU moves over its link per byte. */
@@ -212,28 +79,14 @@ function commUtilisation(s: Shape, p: Peaks, latencyMs: number): number {
   return bus / (latencyMs * 1e-3 * p.linkGBps * 1e9);
 }
 
-function workOp(op: KernelOp, keys: string[], axis: string, coords: string[], work: (s: Shape) => Work): OpSpec {
-  return {
-    op,
-    keys,
-    axis,
-    coords,
-    work,
-    seconds: (s, p) => rooflineSeconds(work(s), p),
-    utilisation: (s, p, ms) => rooflineSeconds(work(s), p) / (ms * 1e-3),
-  };
-}
-
 const ATTN_KEYS = ["heads", "kv_heads", "head_dim", "window", "attn_dtype", "kv_dtype", "batch"];
 
 export const OP_SPECS: Record<KernelOp, OpSpec> = {
   gemm: workOp("gemm", ["dtype", "n", "k"], "m", ["n", "k", "m"], gemmWork),
   context_attention: workOp("context_attention", ATTN_KEYS, "isl", ["batch", "isl"], contextAttentionWork),
   generation_attention: workOp("generation_attention", ATTN_KEYS, "kv_len", ["batch", "kv_len"], generationAttentionWork),
-  moe: {
-    ...workOp("moe", ["dtype", "hidden", "inter", "topk", "experts", "tp", "ep", "distribution"], "tokens", ["tokens"], moeWork),
-    workLowerBound: moeWorkLowerBound,
-  },
+  moe: MOE_SPEC,
+  ...MLA_SPECS,
   nccl: {
     op: "nccl",
     keys: ["op", "dtype", "gpus"],

@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT } from "../core/paths";
 import { Family } from "./grid";
-import { OP_SPECS, type OpSpec, type Shape, categoricalColumns } from "./ops";
+import { OP_SPECS, categoricalColumns } from "./ops";
+import type { OpSpec, Shape } from "./work";
 import type { KernelLookup, KernelTableFile, KernelTableHeader } from "./types";
 
 export class OpTable {

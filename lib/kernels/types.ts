@@ -14,6 +14,11 @@ export type KernelOp =
   | "context_attention"
   | "generation_attention"
   | "moe"
+  | "context_mla"
+  | "generation_mla"
+  | "mla_bmm"
+  | "mla_context_module"
+  | "mla_generation_module"
   | "nccl"
   | "custom_allreduce";
 
@@ -43,6 +48,16 @@ export interface KernelLookup {
   reach: number;
   /** Table file and framework version. */
   source: string;
+  /**
+   * What the measurement does not represent, when known (e.g. a kernel measured without the
+   * autotuning the engine runs at startup). See the table header's `caveats`.
+   */
+  caveat?: string;
+  /**
+   * A correction applied on top of the measured points (e.g. MoE `uniform` routing derived from
+   * the `balanced` rows): factor on the interpolated latency, and why.
+   */
+  adjustment?: { factor: number; reason: string };
 }
 
 /** Peaks used for the data-error check and for roofline scaling outside the measured range. */
@@ -99,6 +114,8 @@ export interface KernelTableHeader {
   versions: Record<string, number>;
   kernelSources: Record<string, number>;
   rejected: { count: number; byReason: Record<string, number>; first: RejectedRow[] };
+  /** Known limits of what was measured, keyed by the family or kernel they apply to. */
+  caveats?: Record<string, string>;
 }
 
 /**

@@ -58,6 +58,21 @@ describe("kernel lookup on a synthetic table", () => {
     expect(r.extrapolated).toBe(true);
   });
 
+  it("below the range follows the measured trend at the edge, not the roofline", () => {
+    // kv_len 1024 -> 0.0100 ms, 2048 -> 0.0105 ms: launch-bound, nearly flat. Measured log-log slope
+    // β = ln(1.05)/ln 2 = 0.070389. The roofline (memory-bound: bytes = kv_len·512 + 4096) would shrink
+    // 4× towards kv_len 256: its slope ln(135168/528384)/ln(1/4) = 0.98342 only caps β.
+    // Prediction at 256: 0.01 · (256/1024)^0.070389 = 0.01 · e^(−0.097580) = 0.0090703 ms.
+    const rows = [1024, 2048].map((kvLen, i) => ({
+      shape: { heads: 8, kv_heads: 1, head_dim: 128, window: 0, attn_dtype: "bf16", kv_dtype: "bf16", batch: 1, kv_len: kvLen },
+      latencyMs: [0.01, 0.0105][i],
+    }));
+    const t = syntheticTable("generation_attention", rows);
+    const r = t.lookup({ heads: 8, kv_heads: 1, head_dim: 128, window: 0, attn_dtype: "bf16", kv_dtype: "bf16", batch: 1, kv_len: 256 })!;
+    expect(r.latencyMs).toBeCloseTo(0.0090703, 6);
+    expect(r.extrapolated).toBe(true);
+  });
+
   it("returns undefined for a family the table does not have", () => {
     expect(gemm.lookup({ dtype: "nvfp4", m: 64, n: 4096, k: 4096 })).toBeUndefined();
     expect(gemm.lookup({ dtype: "bf16", m: 0, n: 4096, k: 4096 })).toBeUndefined();
