@@ -93,7 +93,7 @@ function describeRun(p: PinnedRun, r: ResolvedRun): AuditLog["run"] {
   // Typed through LengthDist so notebooks (compiled without strict null checks) type-check too.
   const lengths = (d: LengthDist) =>
     d.kind === "benchmark" ? `${d.nominal} (×[${d.rangeRatio},1])` : d.kind === "fixed" ? String(d.value) : `[${d.min}, ${d.max}]`;
-  const wlText = wl.kind === "trace" ? `trace of ${wl.items.length} requests` : `${wl.kind === "closed" ? `closed loop ${wl.concurrency} clients` : `open loop ${wl.rate} req/s`}, ${wl.requests} requests, input ${lengths(wl.input as LengthDist)}, output ${lengths(wl.output as LengthDist)}`;
+  const wlText = wl.kind === "trace" ? `trace of ${wl.items.length} requests` : `${wl.kind === "closed" ? `closed loop ${wl.concurrency} clients` : wl.kind === "open" ? `open loop ${wl.rate} req/s` : "offline (all submitted at t = 0)"}, ${wl.requests} requests, input ${lengths(wl.input as LengthDist)}, output ${lengths(wl.output as LengthDist)}`;
   const tables = r.useKernelTables === false ? "off (roofline only)" : tablesUsed(r) ? kernelSourceFor(r.hardware, r.engine, r.useKernelTables === true ? undefined : r.useKernelTables)!.name : "none for this hardware × engine (roofline)";
   return {
     model: p.model.id, hardware: p.hardware.id, engine: `${p.engine.id} (${p.engine.version})`, gpus: p.gpusCounted,

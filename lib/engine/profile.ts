@@ -35,7 +35,31 @@ export const EngineProfile = z
     request_overhead_ms: Fact,
     /** Whether sliding-window layers keep only the window of KV (hybrid allocator). */
     sliding_window_kv_trim: z.boolean(),
-    scheduling: z.literal("decode-first-chunked-prefill"),
+    /** How memory for the KV pool is counted: a fraction of the device's total (vLLM, SGLang) or of what is free after weights and the runtime reserve (TensorRT-LLM). */
+    kv_memory_basis: z.object({ value: z.enum(["total", "free"]), source: z.string() }).strict(),
+    /** Host work overlapped with the GPU (TensorRT-LLM overlap scheduler, SGLang overlap schedule): a step takes max(GPU, host) instead of GPU + host. */
+    host_overlap: z.object({ value: z.boolean(), source: z.string() }).strict(),
+    /** Decode batches (per attention-DP rank) above this run without CUDA graphs (eager kernel launches). */
+    cuda_graph_max_batch: Fact,
+    /** How the engine chooses its batch limits and memory fraction when the user sets none (lib/engine/defaults.ts), with the rule's constants and source. */
+    defaults: z
+      .object({
+        rule: z.enum(["vllm-usage-context", "sglang-gpu-memory", "trtllm-bench-tuning", "fixed"]),
+        source: z.string(),
+        values: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .default({ rule: "fixed", source: "the profile's own numbers", values: {} }),
+    /** Engine versions this profile stands for (a row's engine_version selects among profiles of one engine). */
+    versions: z.array(z.string()).default([]),
+    /** The engine's scheduler policy (lib/serving/policies) and its parameters, each with its source. */
+    scheduler: z
+      .object({
+        policy: z.enum(["vllm-v1", "sglang", "trtllm"]),
+        source: z.string(),
+        parameters: z.record(z.string(), z.object({ value: z.union([z.number(), z.boolean(), z.string()]), unit: z.string().optional(), source: z.string(), uncertain: z.boolean().optional() }).strict()).default({}),
+      })
+      .strict(),
     notes: z.string().optional(),
   })
   .strict();
@@ -55,19 +79,36 @@ export function listEngines(): EngineProfile[] {
   return cache;
 }
 
-export function getEngine(name: string): EngineProfile {
+/**
+ * The profile of an engine by id or alias; with a version, the profile of that engine whose `versions`
+ * lists a prefix of it (e.g. "0.17" for 0.17.0), else the engine's current profile (the id asked for,
+ * or the profile whose id carries no version suffix).
+ */
+export function getEngine(name: string, version?: string): EngineProfile {
   const key = name.trim().toLowerCase();
   const all = listEngines();
-  const hit = all.find((e) => e.id === key || e.aliases.some((a) => a.toLowerCase() === key));
-  if (!hit) throw new InputError(`unknown engine / framework "${name}": use one of ${all.map((e) => e.id).join(", ")}`);
-  return hit;
+  const hits = all.filter((e) => e.id === key || e.aliases.some((a) => a.toLowerCase() === key));
+  if (!hits.length) throw new InputError(`unknown engine / framework "${name}": use one of ${all.map((e) => e.id).join(", ")}`);
+  const v = version?.trim().toLowerCase().replace(/^v/, "");
+  const byVersion = v ? hits.find((e) => e.versions.some((x) => v === x || v.startsWith(`${x}.`) || v.startsWith(`${x}rc`))) : undefined;
+  // Without a matching version: the engine's current profile (its id carries no version suffix).
+  return byVersion ?? hits.find((e) => e.id === key) ?? hits.find((e) => !/-\d+(\.\d+)*$/.test(e.id)) ?? hits[0];
 }
 
-export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms" | "dp_prefill_wait_steps";
+export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms" | "dp_prefill_wait_steps" | "cuda_graph_max_batch";
 
 /** What the memory model needs of an engine: utilisation, runtime reserve and sliding-window KV policy, with sources. */
-export function memoryPolicyOf(e: EngineProfile): { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean } {
+export interface MemoryPolicy {
+  gpuMemoryUtilization: Explained;
+  runtimeReserveGb: Explained;
+  /** "total": the KV pool is utilisation × device memory − weights − reserve; "free": utilisation × (device memory − weights − reserve). */
+  basis: "total" | "free";
+  slidingWindowTrim: boolean;
+}
+
+export function memoryPolicyOf(e: EngineProfile): MemoryPolicy {
   return {
+    basis: e.kv_memory_basis.value,
     gpuMemoryUtilization: fact(e.gpu_memory_utilization.value, "fraction", "data", `data/engines/${e.id}.json gpu_memory_utilization: ${e.gpu_memory_utilization.source}`),
     runtimeReserveGb: fact(e.runtime_reserve_gb.value, "GB", "data", `data/engines/${e.id}.json runtime_reserve_gb: ${e.runtime_reserve_gb.source}`),
     slidingWindowTrim: e.sliding_window_kv_trim,

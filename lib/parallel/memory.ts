@@ -1,6 +1,8 @@
 /** Memory per GPU for a plan: weight shards, KV cache per token, and what is left for KV. */
 import { bytesPerElement } from "../core/dtypes";
 import { derive, fact, type Explained } from "../core/explain";
+import type { MemoryPolicy } from "../engine/profile";
+import { deviceMemoryBytes } from "../hardware/memory";
 import type { HardwareProfile } from "../hardware/schema";
 import { kvElementsPerToken } from "../model/build";
 import type { Dtype } from "../core/dtypes";
@@ -91,7 +93,7 @@ export function memoryReport(
   hw: HardwareProfile,
   plan: ParallelPlan,
   phase: PhasePlan,
-  engine: { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean },
+  engine: MemoryPolicy,
 ): MemoryReport {
   let weights = 0;
   const kvHeads = ir.layers.find((l) => l.attention)?.attention?.kvHeads ?? 1;
@@ -109,15 +111,17 @@ export function memoryReport(
     if (a.window && engine.slidingWindowTrim) windowPerSeq += bytes * a.window;
     else perToken += bytes;
   }
-  const cap = fact(hw.memory.capacity_gb.value * 1e9, "B", "data", `data/hardware/${hw.id}.json memory.capacity_gb: ${hw.memory.capacity_gb.source}`);
+  const cap = deviceMemoryBytes(hw);
   const w = derive(weights, "B", "Σ tensors params · bytes(dtype) / shard factor / pp", {
     plan: fact(0, "", "override", JSON.stringify(phase)),
   });
-  const usable = derive(cap.value * engine.gpuMemoryUtilization.value, "B", "capacity · gpu_memory_utilization", {
-    capacity: cap,
-    gpu_memory_utilization: engine.gpuMemoryUtilization,
-  });
   const reserve = derive(engine.runtimeReserveGb.value * 1e9, "B", "runtime_reserve_gb · 1e9", { runtime_reserve_gb: engine.runtimeReserveGb });
+  // "total": the engine takes a fraction of the device (vLLM gpu_memory_utilization, SGLang mem_fraction_static);
+  // "free": the KV pool takes a fraction of what is left after weights and the runtime (TensorRT-LLM free_gpu_memory_fraction).
+  const usable =
+    engine.basis === "total"
+      ? derive(cap.value * engine.gpuMemoryUtilization.value, "B", "device memory · memory fraction", { device_memory: cap, memory_fraction: engine.gpuMemoryUtilization })
+      : derive(engine.gpuMemoryUtilization.value * cap.value + (1 - engine.gpuMemoryUtilization.value) * (w.value + reserve.value), "B", "weights + reserve + memory fraction · (device memory − weights − reserve)", { device_memory: cap, memory_fraction: engine.gpuMemoryUtilization, weights: w, reserve });
   const pool = derive(usable.value - w.value - reserve.value, "B", "usable − weights − runtime reserve", { usable, weights: w, reserve });
   const kvTok = derive(perToken, "B/token", "Σ full-attention layers kv elements per token · bytes(kv) / kv shards / pp", {
     kv_dtype_bytes: fact(kvB, "B", "override", `plan kvCache ${plan.kvCache}`),
@@ -147,7 +151,7 @@ export function minimumChips(
   ir: ModelIR,
   hw: HardwareProfile,
   plan: ParallelPlan,
-  engine: { gpuMemoryUtilization: Explained; runtimeReserveGb: Explained; slidingWindowTrim: boolean },
+  engine: MemoryPolicy,
   contextTokens: number,
   validate: (p: ParallelPlan) => boolean,
 ): MinimumChips | undefined {

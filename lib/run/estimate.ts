@@ -119,7 +119,7 @@ export function estimate(req: EstimateRequest): Estimate {
     for (const r of rows) inputs[r.layerType] = fact(r[key] as number, unit, "derived", `${what} of ${r.layers} × ${r.layerType} (lib/cost/ops.ts)`);
     return derive(rows.reduce((s, r) => s + (r[key] as number), 0), unit, `Σ over layer types (${Object.keys(inputs).join(" + ")})`, inputs);
   };
-  const stepTime = derive(step.total, "s", "GPU time (Σ ops × layers) + host overhead", {
+  const stepTime = derive(step.total, "s", engine.host_overlap.value ? "max(GPU time (Σ ops × layers), host overhead) (overlap scheduler)" : "GPU time (Σ ops × layers) + host overhead", {
     gpu_time: sumOf("seconds", "s", "op time"),
     host_overhead: derive(step.host, "s", "step_overhead + per_seq_overhead · sequences", {
       step_overhead: fact(engine.step_overhead_ms.value / 1e3, "s", calibrated("step_overhead_ms") ? "calibration" : "data", `data/engines/${engine.id}.json step_overhead_ms: ${engine.step_overhead_ms.source}`),

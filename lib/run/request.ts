@@ -7,7 +7,7 @@ import type { Efficiency } from "../calibration/efficiency";
 import type { ParamValues } from "../calibration/parameters";
 import type { Calibration } from "../calibration/profile";
 import type { Assumption } from "../core/explain";
-import type { EngineProfile } from "../engine/profile";
+import type { EngineNumber, EngineProfile } from "../engine/profile";
 import type { Speculative } from "../engine/speculative";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
@@ -42,6 +42,10 @@ export interface RunRequest {
   calibration?: "auto" | "none" | Calibration;
   /** Calibration parameters set by the user, applied after the calibration. */
   overrides?: ParamValues;
+  /** Engine settings the request states (a CSV's max_batch_size, max_num_tokens, gpu_memory_utilization; flags): they replace the engine's defaults. */
+  engineSettings?: Partial<Record<EngineNumber, number>>;
+  /** Where those settings came from (shown as their source). */
+  engineSettingsSource?: string;
   /** Efficiency factors given whole: they replace the defaults and the calibrated factors. */
   efficiency?: Efficiency;
   seed?: number;
@@ -83,4 +87,6 @@ export interface ResolvedRun {
   assumptions: Assumption[];
   /** The request's own assumptions (what a pinned run carries forward). */
   requestAssumptions: Assumption[];
+  /** Engine settings the request stated (carried forward by a pinned run). */
+  engineSettings: Partial<Record<EngineNumber, number>>;
 }

@@ -9,13 +9,16 @@ import { checkParameters, type ParamValues } from "../calibration/parameters";
 import { applyParameters, type Calibration } from "../calibration/profile";
 import { resolveCalibration } from "../calibration/transfer";
 import { InputError, parseOrThrow } from "../core/validate";
-import { getEngine, type EngineProfile } from "../engine/profile";
+import { getEngine, memoryPolicyOf, withEngineOverrides, type EngineProfile } from "../engine/profile";
 import { getHardware } from "../hardware/registry";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import { loadModel } from "../model/registry";
+import { bytesPerElement } from "../core/dtypes";
+import { applyEngineDefaults, sglangMaxRunning } from "../engine/defaults";
+import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus } from "../parallel/plan";
-import { Workload } from "../serving/workload";
+import { meanLength, Workload } from "../serving/workload";
 import type { Pool, PoolRequest, ResolvedRun, RunRequest } from "./request";
 
 /** Where inputs come from: the registries in data/ (default), or a bundle's pinned copies. */
@@ -37,6 +40,12 @@ export const REGISTRY: Sources = {
 
 const USER_OVERRIDE = "user override (--set)";
 
+/** The dtype bytes an engine builder counts: weights of the linear layers, and the KV cache. */
+function builderBytes(plan: ParallelPlan, model: ModelIR): { weightBytes: number; kvBytes: number } {
+  const linear = plan.weights.ffn ?? plan.weights.experts ?? model.defaultDtypes.ffn ?? model.defaultDtypes.experts;
+  return { weightBytes: bytesPerElement(linear), kvBytes: bytesPerElement(plan.kvCache) };
+}
+
 export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): ResolvedRun {
   const model = typeof req.model === "string" ? sources.model(req.model) : req.model;
   const hardware = typeof req.hardware === "string" ? sources.hardware(req.hardware) : req.hardware;
@@ -44,6 +53,9 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   const cal = sources.calibration(req.calibration, hardware.id, baseEngine.id);
   const overrides = checkParameters({ ...(req.overrides ?? {}) });
   const baseEfficiency = sources.efficiency();
+  const workload = req.workload === undefined ? undefined : parseOrThrow(Workload, req.workload, "workload");
+  const assumptions = [...(req.assumptions ?? [])];
+  const settings = req.engineSettings ?? {};
 
   // Calibrated factors and engine times replace the defaults; user overrides win over both; factors
   // given whole (req.efficiency) replace the efficiency factors but not the engine times.
@@ -55,10 +67,34 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   };
   const run = calibrate(baseEfficiency, baseEngine);
   const efficiency = req.efficiency ?? run.efficiency;
-  const poolOf = (p: PoolRequest, what: string): Pool => {
-    const engine = p.engine === undefined ? run.engine : calibrate(baseEfficiency, typeof p.engine === "object" ? p.engine : sources.engine(p.engine)).engine;
+  const means = workload && workload.kind !== "trace" ? { input: meanLength(workload.input), output: meanLength(workload.output) } : undefined;
+  /**
+   * A pool's engine: the profile's defaults for this GPU, plan and usage (lib/engine/defaults.ts), then the
+   * request's own engine settings (CSV columns, flags), then calibration; SGLang's max_running_requests
+   * follows from the KV pool when not set.
+   */
+  const engineOf = (p: PoolRequest, plan: ParallelPlan, phase: "prefill" | "decode", what: string): EngineProfile => {
+    const profile = p.engine === undefined ? baseEngine : typeof p.engine === "object" ? p.engine : sources.engine(p.engine);
+    const ph = plan[phase];
+    const d = applyEngineDefaults(profile, {
+      hardware, model, usage: workload?.kind === "offline" ? "offline" : "serve", tp: ph.attention.tp * ph.attention.dp, pp: ph.pp, dp: ph.attention.dp,
+      meanInput: means?.input ?? 1, meanOutput: means?.output ?? 1, ...builderBytes(plan, model),
+    });
+    assumptions.push(...d.assumptions.map((a) => ({ ...a, what: `${what} ${a.what}` })));
+    let engine = Object.keys(settings).length ? withEngineOverrides(d.engine, settings, req.engineSettingsSource ?? "request") : d.engine;
+    if (profile.defaults.rule === "sglang-gpu-memory" && settings.max_num_seqs === undefined) {
+      const mem = memoryReport(model, hardware, plan, ph, memoryPolicyOf(engine));
+      const cap = sglangMaxRunning(engine, Math.max(0, mem.kvCapacityTokens.value), model.maxContext);
+      const why = `${profile.defaults.source}: max_running_requests = min(KV tokens / 2, request pool) = ${cap}`;
+      engine = withEngineOverrides(engine, { max_num_seqs: cap }, why);
+      assumptions.push({ what: `${what} engine max_num_seqs`, value: String(cap), why });
+    }
+    return calibrate(baseEfficiency, engine).engine;
+  };
+  const poolOf = (p: PoolRequest, what: "aggregated" | "prefill" | "decode"): Pool => {
     if (!(Number.isInteger(p.workers) && p.workers >= 1)) throw new InputError(`${what} workers must be a whole number ≥ 1 (got ${p.workers})`);
-    return { plan: parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`), workers: p.workers, engine };
+    const plan = parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`);
+    return { plan, workers: p.workers, engine: engineOf(p, plan, what === "prefill" ? "prefill" : "decode", what) };
   };
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
   const aggregated = req.aggregated && poolOf(req.aggregated, "aggregated");
@@ -66,20 +102,19 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   const gpusOf = (p: Pool, phase: "prefill" | "decode") => replicaGpus(p.plan[phase]) * p.workers;
   const gpusCounted = req.gpusCounted ?? (aggregated ? gpusOf(aggregated, "decode") : gpusOf(disaggregated!.prefill, "prefill") + gpusOf(disaggregated!.decode, "decode"));
 
-  const assumptions = [...(req.assumptions ?? [])];
   if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
   else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
   if (Object.keys(overrides).length) assumptions.push({ what: "overrides", value: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", "), why: USER_OVERRIDE });
 
   return {
     label: req.label ?? `${model.id} on ${hardware.id} (${baseEngine.id})`,
-    model, hardware, engine: run.engine, baseEngine, efficiency, baseEfficiency,
+    model, hardware, engine: (aggregated ?? disaggregated!.decode).engine, baseEngine, efficiency, baseEfficiency,
     calibration: cal ? { name: cal.name, description: cal.describe(), values: { ...cal.values } } : null,
     overrides: overrides as ParamValues,
-    aggregated, disaggregated,
-    workload: req.workload === undefined ? undefined : parseOrThrow(Workload, req.workload, "workload"),
+    aggregated, disaggregated, workload,
     gpusCounted, speculative: req.speculative, seed: req.seed ?? 1, useKernelTables: req.useKernelTables ?? true, maxRun: req.maxRun, assumptions,
     requestAssumptions: [...(req.assumptions ?? [])],
+    engineSettings: { ...settings },
   };
 }
 

@@ -144,6 +144,20 @@ export class DecodeSet {
     return out;
   }
 
+  /** Σ over decoding sequences of min(tokens still to generate, clip). O(B): policies ask only while prompts wait. */
+  remainingOutput(clip: number): number {
+    let s = 0;
+    for (const x of this.slots) s += Math.min(x.r.output - this.generatedOf(x), clip);
+    return s;
+  }
+
+  /** Σ over decoding sequences of their whole length, prompt + output. */
+  wholeLength(): number {
+    let s = 0;
+    for (const x of this.slots) s += x.r.input + x.r.output;
+    return s;
+  }
+
   /** Contexts of the sequences still below the largest sliding window (rare: prompts shorter than it). */
   shortContexts(): number[] {
     const out: number[] = [];

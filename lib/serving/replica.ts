@@ -16,11 +16,13 @@ export interface ReplicaConfig {
   role: Role;
   gpus: number;
   policy: SchedulerPolicy;
-  /** Step models: for steps with prefill work (eager or piecewise) and for pure decode (CUDA graphs). */
+  /** Step models: for steps with prefill work or decode batches above the CUDA-graph limit (eager), and for pure decode (CUDA graphs). */
   mixedModel: StepModel;
   decodeModel: StepModel;
   tokenBudget: number;
   maxSeqs: number;
+  /** Decode batches of more sequences than this (all attention-DP ranks) run without CUDA graphs. */
+  graphBatchLimit: number;
   /** KV pool in tokens of full-attention context; each running sequence also holds `windowTokensPerSeq`. */
   kvCapacityTokens: number;
   windowTokensPerSeq: number;
@@ -126,8 +128,19 @@ export class Replica implements ReplicaView {
     else this.waiting.unshift(r);
   }
 
-  /** Preempt the most recently admitted sequences until `needTokens` more fit (vLLM recompute policy). */
-  preemptFor(needTokens: number): void {
+  remainingOutput(clip: number): number {
+    return this.decodeSet.remainingOutput(clip);
+  }
+
+  fullReservation(): number {
+    let s = this.decodeSet.wholeLength();
+    for (const r of this.prefilling) s += r.input + r.output;
+    return s;
+  }
+
+  /** Preempt the most recently admitted sequences until `needTokens` more fit (recompute); returns how many. */
+  preemptFor(needTokens: number): number {
+    let n = 0;
     while (this.running > 1 && this.kvNeed(needTokens, 0) > this.cfg.kvCapacityTokens) {
       let victim: Request;
       if (this.prefilling.length) {
@@ -144,7 +157,9 @@ export class Replica implements ReplicaView {
       victim.promptTarget = victim.input + victim.generated;
       victim.prefilled = 0;
       this.requeueFront(victim);
+      n++;
     }
+    return n;
   }
 
   /** Start a step at `now` if there is work; returns its end time or null when idle. */
@@ -166,10 +181,10 @@ export class Replica implements ReplicaView {
     if (chunks.length === 0 && cfg.maxRun > 1) {
       const minLeft = this.decodeSet.stepsToFirstFinish();
       const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / (nDec * this.decodeSet.gain));
-      k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun, plan.holdFor > 0 ? plan.holdFor : Infinity));
+      k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun, plan.holdFor > 0 ? plan.holdFor : Infinity, plan.maxRun ?? Infinity));
     }
     const base = baseStats(this.decodeSet, chunks, cfg.windows, plan.decodes);
-    const model = chunks.length ? cfg.mixedModel : cfg.decodeModel;
+    const model = chunks.length || nDec > cfg.graphBatchLimit ? cfg.mixedModel : cfg.decodeModel;
     let seconds: number;
     const t0 = this.stepSeconds(model, base, 0);
     if (k === 1) seconds = t0;
@@ -215,6 +230,7 @@ export class Replica implements ReplicaView {
     const t = p.end;
     // Every decoding sequence produced k · gain tokens (and wrote as many KV entries).
     if (p.decodes) this.decodeSet.advance(p.k, p.decodes);
+    this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
     for (const r of this.decodeSet.popFinished()) {
       r.finish = t;
       out.finished.push(r);

@@ -1,8 +1,8 @@
 /**
  * A scheduler is a policy (as in Vidur's replica schedulers): each engine step it decides which
  * prompt chunks run, which waiting requests are admitted, and whether the decoding sequences step.
- * State (queues, KV, decoding set) lives in the Replica; the policy only reads it through this view
- * and asks the replica to admit or preempt. Adding an engine's behaviour = a policy + a profile.
+ * State (queues, KV, decoding set) lives in the Replica; the policy reads it through this view and
+ * asks the replica to admit or preempt. Adding an engine's behaviour = a policy + a profile.
  */
 import type { Request } from "./request";
 
@@ -26,10 +26,14 @@ export interface ReplicaView {
   readonly stepCount: number;
   /** KV tokens needed if `extraTokens` more were written and `extraSeqs` more sequences ran (sliding-window KV included). */
   kvNeed(extraTokens: number, extraSeqs: number): number;
+  /** Σ over decoding sequences of min(tokens still to generate, clip). */
+  remainingOutput(clip: number): number;
+  /** Σ over running requests (decoding and in prefill) of their whole length, prompt + output: what reserving each request in full holds. */
+  fullReservation(): number;
   /** Take the head of the waiting queue (the policy then schedules its first chunk). */
   admitHead(): Request;
-  /** Preempt sequences (recompute) until `needTokens` more KV tokens fit. */
-  preemptFor(needTokens: number): void;
+  /** Preempt sequences (recompute) until `needTokens` more KV tokens fit; returns how many were preempted. */
+  preemptFor(needTokens: number): number;
 }
 
 /** One step's batch as the policy decided it. */
@@ -42,12 +46,16 @@ export interface StepPlan {
   admitted: number;
   /** Steps new prompts are held back (attention-DP balancing); bounds a run of identical steps. */
   holdFor: number;
+  /** Identical steps this plan stays valid for at most (policy state that evolves per step, e.g. SGLang's new-token ratio); default unbounded. */
+  maxRun?: number;
 }
 
 export interface SchedulerPolicy {
-  /** Name as data/engines profiles select it (`scheduling`). */
+  /** Name as data/engines profiles select it (`scheduler.policy`). */
   readonly name: string;
   /** The engine source (file and version) whose behaviour this follows. */
   readonly source: string;
   plan(view: ReplicaView): StepPlan;
+  /** Told after each step: how many decode steps ran. Policies with per-step state (SGLang's new-token ratio) update it here. */
+  afterStep?(decodeSteps: number): void;
 }

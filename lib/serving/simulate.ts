@@ -18,7 +18,7 @@ import { validatePlan } from "../parallel/validate";
 import { buildStepModel } from "../step/build";
 import type { KernelTableChoice } from "../step/kernel-source";
 import { EventQueue, type SimEvent } from "./events";
-import { policyFor } from "./policies/index";
+import { makePolicy } from "./policies/index";
 import { Replica } from "./replica";
 import type { Request, Role } from "./request";
 import { Rng } from "./rng";
@@ -79,11 +79,12 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     name: `${role}${index}`,
     role,
     gpus: replicaGpus(plan[phase]),
-    policy: policyFor(e.scheduling),
+    policy: makePolicy(e, dp),
     mixedModel: buildStepModel(req.model, req.hardware, plan, "prefill", e, req.efficiency, req.useKernelTables ?? true),
     decodeModel: buildStepModel(req.model, req.hardware, plan, "decode", e, req.efficiency, req.useKernelTables ?? true),
     tokenBudget: e.max_num_batched_tokens.value * dp,
     maxSeqs: e.max_num_seqs.value * dp,
+    graphBatchLimit: e.cuda_graph_max_batch.value * dp,
     kvCapacityTokens: mem.kvCapacityTokens.value * dp,
     windowTokensPerSeq: mem.kvWindowPerSeqPerGpu.value / perTok,
     windows,
@@ -180,7 +181,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
     return best;
   };
   // The engine sees a request after the frontend's share of latency (HTTP, tokenisation): the client's clock starts earlier.
-  const frontDelay = (req.aggregated?.engine ?? req.disaggregated!.prefill.engine).request_overhead_ms.value / 1e3;
+  // Offline benchmarks call the engine in-process (no HTTP server): no frontend delay.
+  const frontDelay = wl.kind === "offline" ? 0 : (req.aggregated?.engine ?? req.disaggregated!.prefill.engine).request_overhead_ms.value / 1e3;
   const submit = (r: Request) => queue.push({ kind: "enter", t: r.arrival + frontDelay, r });
 
   const decodeBacklog: Request[] = [];
@@ -190,6 +192,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
 
   if (wl.kind === "closed") {
     for (let i = 0; i < Math.min(wl.concurrency, total); i++) submit(newRequest(0, drawLength(wl.input, rng), drawLength(wl.output, rng)));
+  } else if (wl.kind === "offline") {
+    for (let i = 0; i < total; i++) submit(newRequest(0, drawLength(wl.input, rng), drawLength(wl.output, rng)));
   }
   const closedNext = () => {
     if (wl.kind === "closed" && requests.length < total) submit(newRequest(now, drawLength(wl.input, rng), drawLength(wl.output, rng)));
@@ -233,6 +237,12 @@ export function simulate(req: SimulationRequest): SimulationResult {
     if (!e) throw unschedulable(all);
     now = e.t;
     (handle[e.kind] as (x: SimEvent) => void)(e);
+    // Everything that happens at this instant is seen before any replica plans its next step (an engine's
+    // scheduler picks up every request that has arrived, e.g. a closed loop's clients all sending at t = 0).
+    while (queue.peekTime() === now) {
+      const x = queue.pop()!;
+      (handle[x.kind] as (y: SimEvent) => void)(x);
+    }
     // Hand arrived KV to decode replicas that can take it.
     while (decodeBacklog.length) {
       const target = route(back);

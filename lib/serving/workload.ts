@@ -1,4 +1,8 @@
-/** Workloads: closed loop (benchmark clients), open loop (Poisson / Gamma arrivals) or a trace. */
+/**
+ * Workloads: closed loop (benchmark clients at a fixed concurrency), open loop (Poisson / Gamma arrivals
+ * at a rate), offline (every request submitted at t = 0, as `trtllm-bench throughput` and vLLM's offline
+ * benchmark run) or a trace.
+ */
 import { z } from "zod";
 import { Rng } from "./rng";
 
@@ -28,6 +32,12 @@ export const Workload = z.discriminatedUnion("kind", [
     arrival: z.enum(["poisson", "gamma"]),
     /** Coefficient of variation of inter-arrival times for gamma arrivals (1 = Poisson). */
     cv: z.number().positive().default(1),
+    requests: posInt("requests"),
+    input: LengthDist,
+    output: LengthDist,
+  }).strict(),
+  z.object({
+    kind: z.literal("offline"),
     requests: posInt("requests"),
     input: LengthDist,
     output: LengthDist,

@@ -22,5 +22,6 @@ export function buildStepModel(
     tables,
     stepOverhead: engine.step_overhead_ms.value / 1e3,
     perSeqOverhead: engine.per_seq_overhead_us.value / 1e6,
+    hostOverlap: engine.host_overlap.value,
   });
 }

@@ -20,6 +20,8 @@ export interface StepModelOptions {
   /** Host-side overhead per step (s) and per running sequence (s). */
   stepOverhead: number;
   perSeqOverhead: number;
+  /** Host work overlapped with the GPU (overlap scheduler): a step takes max(GPU, host), else GPU + host. */
+  hostOverlap: boolean;
 }
 
 export interface OpResult {
@@ -72,7 +74,12 @@ export class StepModel {
 
   /** Seconds for one step of this batch (fast path). */
   time(s: StepInput): number {
-    return this.gpuTime(s) + this.hostTime(s.seqs);
+    return this.combine(this.gpuTime(s), this.hostTime(s.seqs));
+  }
+
+  /** A step's time from its GPU and host parts: overlapped (max) or in sequence (sum). */
+  combine(gpu: number, host: number): number {
+    return this.opts.hostOverlap ? Math.max(gpu, host) : gpu + host;
   }
 
   /** Host time per step: fixed, plus per running sequence on each DP rank's own scheduler (they run in parallel). */
@@ -139,6 +146,6 @@ export class StepModel {
     const host = this.hostTime(s.seqs);
     byBound.overhead += host;
     const bottleneck = (Object.entries(byBound) as [Bound, number][]).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-    return { ops, gpu, host, total: gpu + host, bottleneck, byBound };
+    return { ops, gpu, host, total: this.combine(gpu, host), bottleneck, byBound };
   }
 }

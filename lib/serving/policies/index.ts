@@ -1,12 +1,47 @@
-/** Scheduler policies by the name engine profiles select them with (data/engines/*.json `scheduling`). */
+/** Scheduler policies by the name engine profiles select them with (data/engines/*.json `scheduler.policy`), each built with the profile's parameters. */
 import { InputError } from "../../core/validate";
+import type { EngineProfile } from "../../engine/profile";
 import type { SchedulerPolicy } from "../scheduler";
-import { DECODE_FIRST } from "./decode-first";
+import { sglangPolicy } from "./sglang";
+import { trtllmPolicy } from "./trtllm";
+import { vllmPolicy } from "./vllm";
 
-const POLICIES: Record<string, SchedulerPolicy> = { [DECODE_FIRST.name]: DECODE_FIRST };
+type Parameter = EngineProfile["scheduler"]["parameters"][string];
 
-export function policyFor(name: string): SchedulerPolicy {
-  const p = POLICIES[name];
-  if (!p) throw new InputError(`scheduling "${name}" is not a known scheduler policy: use one of ${Object.keys(POLICIES).join(", ")}`);
-  return p;
+function param<T extends number | boolean | string>(e: EngineProfile, name: string, kind: "number" | "boolean" | "string"): T {
+  const x: Parameter | undefined = e.scheduler.parameters[name];
+  if (!x || typeof x.value !== kind) {
+    throw new InputError(`engine profile data/engines/${e.id}.json: scheduler.parameters.${name} must be a ${kind} for the ${e.scheduler.policy} policy (with its source)`);
+  }
+  return x.value as T;
+}
+
+/** A fresh policy for one replica of `dp` attention-DP ranks (policies may hold per-replica state). */
+export function makePolicy(e: EngineProfile, dp = 1): SchedulerPolicy {
+  const source = `${e.scheduler.source} [data/engines/${e.id}.json, ${e.version}]`;
+  switch (e.scheduler.policy) {
+    case "vllm-v1":
+      return vllmPolicy();
+    case "sglang": {
+      // DP attention scales schedule_conservativeness, and with it both ends of the new-token ratio.
+      const scale = dp > 1 ? param<number>(e, "dp_attention_conservativeness", "number") : 1;
+      return sglangPolicy(
+        {
+          initNewTokenRatio: scale * param<number>(e, "init_new_token_ratio", "number"),
+          minNewTokenRatio: scale * param<number>(e, "min_new_token_ratio", "number"),
+          decaySteps: param<number>(e, "new_token_ratio_decay_steps", "number"),
+          clipMaxNewTokens: param<number>(e, "clip_max_new_tokens", "number"),
+          maxPrefillTokens: param<number>(e, "max_prefill_tokens", "number"),
+          mixedChunk: param<boolean>(e, "mixed_chunk", "boolean"),
+          waitingRun: param<number>(e, "waiting_run", "number"),
+        },
+        source,
+      );
+    }
+    case "trtllm": {
+      const capacity = param<string>(e, "capacity", "string");
+      if (capacity !== "guaranteed_no_evict" && capacity !== "max_utilization") throw new InputError(`engine profile data/engines/${e.id}.json: scheduler.parameters.capacity must be guaranteed_no_evict or max_utilization`);
+      return trtllmPolicy({ capacity, chunkedContext: param<boolean>(e, "chunked_context", "boolean") }, source);
+    }
+  }
 }
