@@ -11,3 +11,4 @@ export { table, tableBundle, markdown, html, formatCell, toRows, isDataFrameLike
 export { displayBundle, setDisplaySink, inKernel, type MimeBundle, type DisplayMessage } from "./display";
 export { renderSvg, closeRenderer, chromiumPath, plotlyBundlePath, CHROMIUM_ARGS, type RenderOptions } from "./render";
 export { reportFacts, REPORT_MIME, type ReportFacts } from "./provenance";
+export { explainedRows, type ExplainedRow } from "./explain-table";
