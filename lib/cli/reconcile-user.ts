@@ -90,6 +90,7 @@ export async function renderReport(r: ReconcileOutput, calibration: string, inpu
     assumptions_json: abs(r.assumptionsJson),
     calibration,
     fitted_profile: r.calibration ? abs(r.calibration.file) : "",
+    source: abs(input),
     title: `Your benchmark: ${path.basename(abs(input))} (${r.imported.format})`,
   };
   const indexDir = reportsIndexDir();

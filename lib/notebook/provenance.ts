@@ -16,11 +16,21 @@ import { tableBundle } from "./table";
 export const REPORT_MIME = "application/vnd.mantile.report+json";
 
 export interface ReportFacts {
-  /** Headline figures, label → value (shown in the index). */
+  /** Headline figures, label → value, in the order given (shown in the index). */
   headline?: Record<string, string | number>;
   /** Data files the notebook read (paths relative to the checkout root). */
   data?: string[];
   /** The calibration the figures used ("auto: data/calibration/b200-vllm.json", "none", a profile file, …). */
+  calibration?: string;
+}
+
+/** Headline figures as [label, value] pairs: an array keeps their order through the notebook's sorted-key JSON. */
+export type Headline = [string, string | number][];
+
+/** The facts as the notebook output carries them and the runner reads them back. */
+export interface DeclaredFacts {
+  headline: Headline;
+  data?: string[];
   calibration?: string;
 }
 
@@ -30,26 +40,31 @@ export interface ReportFacts {
  * override earlier ones key by key).
  */
 export function reportFacts(f: ReportFacts): void {
+  const declared: DeclaredFacts = { ...f, headline: Object.entries(f.headline ?? {}) };
   const rows = [
-    ...Object.entries(f.headline ?? {}).map(([k, v]) => ({ "": k, value: v })),
+    ...declared.headline.map(([k, v]) => ({ "": k, value: v })),
     ...(f.data?.length ? [{ "": "data files", value: f.data.join(", ") }] : []),
     ...(f.calibration ? [{ "": "calibration", value: f.calibration }] : []),
   ];
   const t = tableBundle(rows, { caption: "Report facts (headline figures, data, calibration)", digits: 4 });
-  displayBundle({ [REPORT_MIME]: f as object, "text/html": t["text/html"], "text/plain": t["text/plain"] });
+  displayBundle({ [REPORT_MIME]: declared as object, "text/html": t["text/html"], "text/plain": t["text/plain"] });
 }
 
 /** The facts a notebook's outputs declare (merged in output order), or null if none. */
-export function readReportFacts(nb: Notebook): ReportFacts | null {
-  const found: ReportFacts[] = [];
+export function readReportFacts(nb: Notebook): DeclaredFacts | null {
+  const found: DeclaredFacts[] = [];
   for (const c of nb.cells) {
     for (const o of c.outputs ?? []) {
-      const f = o.data?.[REPORT_MIME] as ReportFacts | undefined;
-      if (f && typeof f === "object") found.push(f);
+      const f = o.data?.[REPORT_MIME] as DeclaredFacts | undefined;
+      if (f && typeof f === "object") found.push({ ...f, headline: Array.isArray(f.headline) ? f.headline : [] });
     }
   }
   if (found.length === 0) return null;
-  return found.reduce<ReportFacts>((acc, f) => ({ ...acc, ...f, headline: { ...(acc.headline ?? {}), ...(f.headline ?? {}) } }), {});
+  return found.reduce<DeclaredFacts>((acc, f) => {
+    const headline = new Map(acc.headline);
+    for (const [k, v] of f.headline) headline.set(k, v);
+    return { ...acc, ...f, headline: [...headline.entries()] };
+  }, { headline: [] });
 }
 
 /** Path-like string literals in code cells under these top folders count as the notebook's data files. */
@@ -110,7 +125,7 @@ export interface ReportMetadata {
   generated: string;
 }
 
-export function reportMetadata(nb: Notebook, facts: ReportFacts | null, parameters: Record<string, unknown>, root = PROJECT_ROOT): ReportMetadata {
+export function reportMetadata(nb: Notebook, facts: DeclaredFacts | null, parameters: Record<string, unknown>, root = PROJECT_ROOT): ReportMetadata {
   const declared = !!facts?.data?.length;
   return {
     version: versionText(mantileVersion(root)),

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
-import type { ReportMetadata } from "./provenance";
+import type { Headline, ReportMetadata } from "./provenance";
 
 export const REPORT_SCHEMA = "mantile.report/v1";
 export const EXTERNAL_DIR = "external";
@@ -22,7 +22,7 @@ export interface ReportEntry extends ReportMetadata {
   /** The executed notebook the report was rendered from. */
   notebook: string;
   ok: boolean;
-  headline: Record<string, string | number>;
+  headline: Headline;
 }
 
 /** Write `<dir>/<entry.name>.json` (or `<dir>/external/<name>.json` for a report kept elsewhere). */
@@ -54,8 +54,8 @@ function readEntries(dir: string, external: boolean): { entry: ReportEntry; href
 
 const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-function headlineHtml(h: Record<string, string | number>): string {
-  const items = Object.entries(h ?? {});
+function headlineHtml(h: Headline): string {
+  const items = Array.isArray(h) ? h : [];
   if (items.length === 0) return "<em>none declared</em>";
   return `<ul>${items.map(([k, v]) => `<li>${esc(k)}: <b>${esc(v)}</b></li>`).join("")}</ul>`;
 }

@@ -13,7 +13,7 @@ import * as path from "path";
 import { PROJECT_ROOT } from "../core/paths";
 import { cellSource, countPlotOutputs, embedPlotlyBundle, errorCells, stringifyNotebook, tidyExecutedNotebook, type ErrorCell, type Notebook } from "./ipynb";
 import { injectParameters, type ParameterValue } from "./params";
-import { readReportFacts, reportMetadata, type ReportFacts, type ReportMetadata } from "./provenance";
+import { readReportFacts, reportMetadata, type DeclaredFacts, type ReportMetadata } from "./provenance";
 import { plotlyBundlePath } from "./render";
 import { REPORT_SCHEMA, writeReportEntry, type ReportEntry } from "./report-index";
 
@@ -48,7 +48,7 @@ export interface NotebookResult {
   reportBytes: number;
   bundlesStripped: number;
   /** What the notebook declared with reportFacts(), if anything. */
-  facts: ReportFacts | null;
+  facts: DeclaredFacts | null;
 }
 
 export interface RunOptions {
@@ -249,7 +249,7 @@ const EXTERNAL_ID_DIGITS = 10;
 function writeEntry(nb: Notebook, meta: ReportMetadata, res: NotebookResult, o: RunOptions): void {
   const entry: ReportEntry = {
     schema: REPORT_SCHEMA, name: res.name, title: notebookTitle(nb, res.name), report: path.basename(res.report!),
-    notebook: res.notebook, ok: res.ok, headline: res.facts?.headline ?? {}, ...meta,
+    notebook: res.notebook, ok: res.ok, headline: res.facts?.headline ?? [], ...meta,
   };
   writeReportEntry(o.reportsDir, entry);
   if (o.indexDir && path.resolve(o.indexDir) !== path.resolve(o.reportsDir)) {
