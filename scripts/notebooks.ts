@@ -10,7 +10,8 @@
  *
  * NAME matches a notebook by file name, with or without .ipynb, or by prefix ("02").
  * --param sets a value of the notebook's `parameters` cell (lib/notebook/params.ts); VALUE is read as
- * JSON when it parses (numbers, true/false, ["a","b"]), else as text.
+ * JSON when it parses (numbers, true/false, ["a","b"]), else as text. With --param the executed notebook
+ * goes beside the report (reports/), not over the committed one, unless --out-dir says otherwise.
  * Exits 1 if any notebook has an error cell (or failed to run), 2 on bad usage or setup.
  * Needs Jupyter (python3 with nbclient + nbconvert) and Chromium: `npm start` installs them.
  */
@@ -74,6 +75,8 @@ function parseArgs(argv: string[]): Options {
     else o.names.push(a);
   }
   if (!(o.timeout > 0)) usage("--timeout must be a positive number of seconds");
+  // A notebook run with other parameters is not the committed one: keep it out of notebooks/.
+  if (Object.keys(params).length && o.outDir === null) o.outDir = o.reportsDir;
   return o;
 }
 

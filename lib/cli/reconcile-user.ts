@@ -94,7 +94,7 @@ export async function renderReport(r: ReconcileOutput, calibration: string, inpu
     title: `Your benchmark: ${path.basename(abs(input))} (${r.imported.format})`,
   };
   const indexDir = reportsIndexDir();
-  const res = await runNotebook(REPORT_NOTEBOOK, { outDir: r.dir, reportsDir: r.dir, timeout: REPORT_TIMEOUT_SEC, report: true, params, name: REPORT_NAME, indexDir }, py, privateJupyterDir());
+  const res = await runNotebook(REPORT_NOTEBOOK, { outDir: r.dir, reportsDir: r.dir, timeout: REPORT_TIMEOUT_SEC, report: true, params, name: REPORT_NAME, indexDir, maxNotebookBytes: Infinity }, py, privateJupyterDir());
   writeReportIndex(indexDir);
   return res;
 }

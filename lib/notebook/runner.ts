@@ -64,6 +64,8 @@ export interface RunOptions {
   name?: string;
   /** Register the report in `reportsDir/external` (the report lives elsewhere) instead of beside it. */
   indexDir?: string;
+  /** Largest executed notebook accepted (default MAX_NOTEBOOK_BYTES, for committed notebooks; Infinity for user reports). */
+  maxNotebookBytes?: number;
 }
 
 /** A python3 that has nbclient and nbconvert (Debian's first), or null. */
@@ -202,8 +204,9 @@ export async function runNotebook(file: string, o: RunOptions, py: string, jupyt
     const text = stringifyNotebook(nb);
     fs.writeFileSync(outFile, text);
     res.bytes = Buffer.byteLength(text);
-    if (res.bytes > MAX_NOTEBOOK_BYTES) {
-      res.failure = `executed notebook is ${(res.bytes / 1e6).toFixed(2)} MB, over the 2 MB limit for committed notebooks`;
+    const limit = o.maxNotebookBytes ?? MAX_NOTEBOOK_BYTES;
+    if (res.bytes > limit) {
+      res.failure = `executed notebook is ${(res.bytes / 1e6).toFixed(2)} MB, over the ${(limit / 1e6).toFixed(0)} MB limit for committed notebooks`;
     }
     const meta = reportMetadata(nb, res.facts, o.params ?? {});
     if (o.report) await writeReport({ ...nb, metadata: { ...nb.metadata, mantile: meta } }, res, o, { py, env, tmp, outDir, name });
@@ -248,7 +251,7 @@ const EXTERNAL_ID_DIGITS = 10;
 /** The report's JSON for the index: beside the report, and registered in `indexDir` when given. */
 function writeEntry(nb: Notebook, meta: ReportMetadata, res: NotebookResult, o: RunOptions): void {
   const entry: ReportEntry = {
-    schema: REPORT_SCHEMA, name: res.name, title: notebookTitle(nb, res.name), report: path.basename(res.report!),
+    schema: REPORT_SCHEMA, name: res.name, title: typeof o.params?.title === "string" && o.params.title ? o.params.title : notebookTitle(nb, res.name), report: path.basename(res.report!),
     notebook: res.notebook, ok: res.ok, headline: res.facts?.headline ?? [], ...meta,
   };
   writeReportEntry(o.reportsDir, entry);

@@ -6,7 +6,7 @@
  *
  * Needs Jupyter and Chromium: `node scripts/start.js --setup-only` installs them.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,11 +19,13 @@ import type { ReportEntry } from "../../lib/notebook/report-index";
 import { CHROMIUM_ARGS, chromiumPath } from "../../lib/notebook/render";
 
 const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "importers", "standard", "results.csv");
+/** How the report names the fixture: relative to the checkout root, where the kernel runs. */
+const FIXTURE_REL = path.relative(PROJECT_ROOT, FIXTURE);
 const SHOTS = path.join(PROJECT_ROOT, "test-output", "screenshots");
 let tmp: string;
 let out: string;
 let reportsDir: string;
-let run: ReturnType<typeof spawnSync>;
+let run: { status: number | null; stdout: string; stderr: string };
 let browser: Browser;
 
 beforeAll(async () => {
@@ -31,11 +33,19 @@ beforeAll(async () => {
   out = path.join(tmp, "out");
   reportsDir = path.join(tmp, "reports");
   // Few loss evaluations: this checks the wiring of --calibrate, not the quality of a fit.
-  run = spawnSync(
-    process.execPath,
-    [path.join(PROJECT_ROOT, "bin", "mantile.js"), "reconcile", "--input", FIXTURE, "--out", out, "--calibrate", "--folds", "3", "--max-evals", "6", "--cv-evals", "3"],
-    { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 600_000, env: { ...process.env, MANTILE_REPORTS_DIR: reportsDir } },
-  );
+  // Asynchronously: a blocking spawnSync would starve vitest's worker of its event loop for minutes.
+  run = await new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(PROJECT_ROOT, "bin", "mantile.js"), "reconcile", "--input", FIXTURE, "--out", out, "--calibrate", "--folds", "3", "--max-evals", "6", "--cv-evals", "3"],
+      { cwd: PROJECT_ROOT, env: { ...process.env, MANTILE_REPORTS_DIR: reportsDir }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }, 660_000);
 
@@ -78,7 +88,7 @@ describe("mantile reconcile --calibrate with its report", () => {
     expect(headline.get("throughput/GPU MAPE %")).toBe(Number(line.trim().split(/\s+/)[2]));
     const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8" }).trim();
     expect(entry.version).toContain(`commit ${commit}`);
-    expect(entry.data).toContain(FIXTURE);
+    expect(entry.data).toContain(FIXTURE_REL);
     expect(entry.calibration).toContain("fitted here");
     const index = fs.readFileSync(path.join(reportsDir, "index.html"), "utf8");
     expect(index).toContain(`file://${path.join(out, "report.html")}`);
@@ -101,7 +111,7 @@ describe("mantile reconcile --calibrate with its report", () => {
       const header = await page.locator("#mantile-provenance-header").innerText();
       const footer = await page.locator("#mantile-provenance-footer").innerText();
       expect(header).toMatch(/Mantile \d+\.\d+\.\d+, commit [0-9a-f]{12}/);
-      expect(header).toContain(FIXTURE);
+      expect(header).toContain(FIXTURE_REL);
       expect(footer).toContain("Calibration: fitted here");
       expect(footer).toContain("Parameters:");
       expect(await page.locator(".js-plotly-plot").count()).toBe(countPlotOutputs(nb));
