@@ -7,7 +7,8 @@ type Command = (argv: string[]) => Promise<number>;
 /* eslint-disable @typescript-eslint/no-var-requires */
 const COMMANDS: Record<string, { about: string; load: () => Command }> = {
   estimate: { about: "cost one prefill or decode step per layer type", load: () => require("./estimate").run },
-  extract: { about: "benchmark results → standard CSV (extract inferencemax --runs DIR --out FILE)", load: () => require("./reconcile").extract },
+  extract: { about: "benchmark results → standard CSV (extract inferencemax --runs DIR | trtllm-bench --input FILE.csv, --out FILE)", load: () => require("./reconcile-user").extract },
+  reconcile: { about: "your results (vllm bench, trtllm-bench, genai-perf, InferenceMAX, CSV) → predictions, comparison, report", load: () => require("./reconcile-user").reconcile },
   predict: { about: "predict serving metrics for every row of a standard CSV", load: () => require("./reconcile").predict },
   calibrate: { about: "fit a calibration profile (≤ 6 bounded parameters) with cross-validation", load: () => require("./calibrate").run },
   compare: { about: "per-row errors and a summary of predictions against actuals", load: () => require("./reconcile").compare },

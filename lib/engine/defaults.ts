@@ -154,6 +154,8 @@ export function applyEngineDefaults(e: EngineProfile, c: DefaultsContext): { eng
     engine = withEngineOverrides(engine, { [ch.field]: ch.value }, ch.why);
     assumptions.push({ what: `engine ${ch.field}`, value: String(ch.value), why: ch.why });
   }
+  // Applied once: a resolved engine carries its numbers, and resolving it again leaves them alone.
+  if (e.defaults.rule !== "fixed") engine = { ...engine, defaults: { rule: "fixed", source: `applied: ${e.defaults.rule} (${e.defaults.source})`, values: {} } };
   return { engine, assumptions };
 }
 

@@ -34,11 +34,16 @@ export const EXTRACT_COLUMNS = ["row_id", ...INPUT_COLUMNS, ...ACTUAL_COLUMNS, "
 const s = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
 export function extractRuns(runsDir: string): Record<string, string>[] {
-  const files = fs.readdirSync(runsDir).filter((f) => f.endsWith(".json")).sort();
+  return extractRunFiles(fs.readdirSync(runsDir).filter((f) => f.endsWith(".json")).sort().map((f) => path.join(runsDir, f)));
+}
+
+/** The same for a list of run files (`agg_bmk.json` or `run_<id>.json`); the run id is the file name without `run_`. */
+export function extractRunFiles(paths: string[]): Record<string, string>[] {
   const out: Record<string, string>[] = [];
-  for (const f of files) {
+  for (const file of paths) {
+    const f = path.basename(file);
     const runId = f.replace(/^run_/, "").replace(/\.json$/, "");
-    const raw = JSON.parse(fs.readFileSync(path.join(runsDir, f), "utf8"));
+    const raw = JSON.parse(fs.readFileSync(file, "utf8"));
     const rows = parseOrThrow(z.array(RawRow), raw, `InferenceMAX run ${f}`);
     for (const r of rows) {
       out.push({
