@@ -5,7 +5,7 @@
  *
  * Needs Jupyter and Chromium: `node scripts/start.js --setup-only` (what .ci/run does) installs them.
  */
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -69,11 +69,19 @@ describe("notebooks", () => {
       const out = path.join(tmp, name);
       const summaryFile = path.join(out, "summary.json");
       const t0 = Date.now();
-      const r = spawnSync(
-        TSX,
-        [RUNNER, file, "--out-dir", out, "--reports-dir", out, "--summary", summaryFile, "--timeout", "240"],
-        { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 290_000 },
-      );
+      // Asynchronously: a blocking spawnSync would starve vitest's worker of its event loop for minutes.
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(TSX, [RUNNER, file, "--out-dir", out, "--reports-dir", out, "--summary", summaryFile, "--timeout", "240"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        const timer = setTimeout(() => child.kill("SIGKILL"), 290_000);
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (status) => {
+          clearTimeout(timer);
+          resolve({ status, stdout, stderr });
+        });
+      });
       const log = `${r.stderr ?? ""}${r.stdout ?? ""}`;
       const [summary] = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as NotebookResult[];
       process.stderr.write(`${name}: runner ${((Date.now() - t0) / 1000).toFixed(1)} s (execute ${summary.execSeconds.toFixed(1)} s, report ${summary.reportSeconds.toFixed(1)} s)\n`);
