@@ -67,8 +67,13 @@ export function weightedDistribution(values: number[], weights: number[]): Distr
 
 export function summarise(requests: Request[], replicas: Replica[], gpus: number): ServingMetrics {
   const done = requests.filter((r) => r.finish >= 0);
-  const start = Math.min(...done.map((r) => r.arrival));
-  const end = Math.max(...done.map((r) => r.finish));
+  // Loops, not Math.min(...xs): spreading more than ~120k values overflows the call stack.
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of done) {
+    start = Math.min(start, r.arrival);
+    end = Math.max(end, r.finish);
+  }
   const duration = end - start;
   const tokensIn = done.reduce((s, r) => s + r.input, 0);
   const tokensOut = done.reduce((s, r) => s + r.output, 0);
@@ -76,8 +81,10 @@ export function summarise(requests: Request[], replicas: Replica[], gpus: number
   const itlV: number[] = [];
   const itlW: number[] = [];
   for (const rep of replicas) {
-    itlV.push(...rep.itlSeconds);
-    itlW.push(...rep.itlWeights);
+    for (let i = 0; i < rep.itlSeconds.length; i++) {
+      itlV.push(rep.itlSeconds[i]);
+      itlW.push(rep.itlWeights[i]);
+    }
   }
   return {
     requests: done.length,

@@ -5,6 +5,7 @@ import type { KernelTableChoice } from "../step/estimate";
  */
 import { bytesPerElement } from "../core/dtypes";
 import { InputError, parseOrThrow } from "../core/validate";
+import { formatLimit, LIMITS } from "../core/limits";
 import type { HardwareProfile } from "../hardware/schema";
 import { kvElementsPerToken, attentionWindows } from "../model/build";
 import type { ModelIR } from "../model/ir";
@@ -126,6 +127,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
 
   // Requests, drawn in order so a seed fixes every length.
   const total = wl.kind === "trace" ? wl.items.length : wl.requests;
+  const maxRequests = LIMITS.simulation.max_requests;
+  if (total > maxRequests.value) throw new InputError(`the workload has ${formatLimit(total)} requests, more than the simulator holds (${formatLimit(maxRequests.value)}, data/limits.json simulation.max_requests: ${maxRequests.reason}); lower the concurrency or the request count`);
   const requests: Request[] = [];
   const newRequest = (arrival: number, input: number, output: number): Request => {
     const r: Request = { id: requests.length, arrival, input, output, prefilled: 0, promptTarget: input, generated: 0, kv: 0, firstToken: -1, finish: -1, preemptions: 0, decodeArrival: arrival };
@@ -178,9 +181,9 @@ export function simulate(req: SimulationRequest): SimulationResult {
     return t;
   };
 
-  const guard = 50_000_000;
+  const guard = LIMITS.simulation.max_events;
   while (finished < total) {
-    if (++events > guard) throw new Error("simulation did not converge (event guard reached)");
+    if (++events > guard.value) throw new InputError(`the simulation needs more than ${formatLimit(guard.value)} events (data/limits.json simulation.max_events: ${guard.reason}); lower the concurrency, the request count or the lengths`);
     // Start every idle replica that has work.
     // A replica's run of identical steps must end by the next event anywhere: an arrival, a hand-off, or
     // another replica's step end (which can finish a closed-loop request or hand over a prompt).
@@ -200,8 +203,10 @@ export function simulate(req: SimulationRequest): SimulationResult {
     }
     const tExt = nextExternal();
     if (tStep === Infinity && tExt === Infinity) {
-      const stuck = all.find((r) => r.queued > 0);
-      const big = stuck ? Math.max(...stuck.waiting.map((r) => r.promptTarget)) : 0;
+      // A stalled request may wait in a queue, sit half-prefilled, or wait for a decode slot: report the longest unfinished one.
+      const stuck = all.find((r) => r.load > 0) ?? back[0];
+      let big = 0;
+      for (const r of requests) if (r.finish < 0) big = Math.max(big, r.promptTarget);
       throw new InputError(`requests cannot be scheduled: a prompt of ${big} tokens does not fit the KV pool (${Math.floor(stuck?.cfg.kvCapacityTokens ?? 0)} tokens); use more GPUs, an fp8 KV cache or shorter prompts`);
     }
     if (tExt <= tStep) {
