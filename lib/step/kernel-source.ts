@@ -24,6 +24,13 @@ export type TableOp = "gemm" | "attention" | "moe" | "comm";
 /** Lengths as lookup keys: rounded (lib/core/round.ts) and at least 1. */
 const bucket = (x: number): number => Math.max(1, roundLength(x));
 
+/** A prefill chunk after cached context as the table's from-empty prompt with the same causal pairs per sequence (bucketed). */
+function equivalentPrompt(op: Op): number {
+  const a = op.attention!;
+  const pairsPerSeq = op.flops > 0 ? a.tokens / a.seqs : 1;
+  return bucket(Math.max(1, Math.round(Math.sqrt(2 * (a.kvRead / a.seqs) * pairsPerSeq + pairsPerSeq * pairsPerSeq))));
+}
+
 function lookupOp(t: KernelTables, op: Op, use: Set<TableOp>): KernelLookup | undefined {
   if (op.gemm && !use.has("gemm")) return undefined;
   if (op.attention && !use.has("attention")) return undefined;
@@ -40,10 +47,7 @@ function lookupOp(t: KernelTables, op: Op, use: Set<TableOp>): KernelLookup | un
     const batch = Math.max(1, Math.round(a.seqs));
     const shape = { batch, heads: a.heads, kvHeads: a.kvHeads, headDim: a.headDim, window: a.window ?? 0, kvDtype: kv };
     if (a.phase === "decode") return t.generationAttention({ ...shape, kvLen: bucket(a.kvRead / a.seqs) });
-    // A prefill chunk after cached context: the table's from-empty prompt with the same causal pairs per sequence.
-    const pairsPerSeq = op.flops > 0 ? a.tokens / a.seqs : 1;
-    const eq = Math.max(1, Math.round(Math.sqrt(2 * (a.kvRead / a.seqs) * pairsPerSeq + pairsPerSeq * pairsPerSeq)));
-    return t.contextAttention({ ...shape, seqLen: bucket(eq) });
+    return t.contextAttention({ ...shape, seqLen: equivalentPrompt(op) });
   }
   if (op.moe) {
     const m = op.moe;
@@ -81,7 +85,9 @@ export function kernelSourceFor(hw: HardwareProfile, engine: EngineProfile, ops?
     name: `measured kernel tables data/kernels/${tables.system}/${tables.framework} for ${[...use].join(", ")} (aiconfigurator, Apache-2.0); roofline for the rest and where not covered`,
     time(op: Op) {
       const a = op.attention;
-      const key = a ? `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${bucket(a.kvRead / Math.max(a.seqs, 1e-9))}|${bucket(a.tokens / Math.max(a.seqs, 1e-9))}|${op.flops > 0}` : "";
+      // Keyed by exactly what the lookup reads, so a memoised value never depends on which op came first.
+      const len = a ? (a.phase === "decode" ? bucket(a.kvRead / Math.max(a.seqs, 1e-9)) : a.seqs > 0 ? equivalentPrompt(op) : 0) : 0;
+      const key = a ? `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}` : "";
       if (a && memo.has(key)) return memo.get(key);
       const r = lookupOp(tables, op, use);
       const out = !r || !(r.latencyMs > 0) ? undefined : { seconds: r.latencyMs / 1e3, source: r.source, extrapolated: r.extrapolated };
