@@ -83,10 +83,12 @@ function missingSystemPackages() {
   const haveDpkg = which("dpkg-query") !== null;
   const py = fs.existsSync(PYTHON) ? PYTHON : which("python3");
   const canImport = (mod) => py !== null && quiet(py, ["-c", `import ${mod}`]).status === 0;
+  // One interpreter for the usual case (everything present): each start of python3 with Jupyter costs seconds.
+  const all = canImport("nbconvert, nbclient, ipykernel, jupyter_client");
   const checks = {
-    "jupyter-nbconvert": () => canImport("nbconvert"),
-    "python3-nbclient": () => canImport("nbclient"),
-    "python3-ipykernel": () => canImport("ipykernel") && canImport("jupyter_client"),
+    "jupyter-nbconvert": () => all || canImport("nbconvert"),
+    "python3-nbclient": () => all || canImport("nbclient"),
+    "python3-ipykernel": () => all || (canImport("ipykernel") && canImport("jupyter_client")),
     chromium: () => fs.existsSync("/usr/bin/chromium") || (haveDpkg && dpkgInstalled("chromium")),
   };
   return APT_PACKAGES.filter((p) => !checks[p]());
