@@ -94,6 +94,12 @@ export function defaultJobs(): number {
 /** Rows sent to one worker before its first result returns: one running, one waiting, so it never idles on a message. */
 const ROWS_PER_WORKER = 2;
 const WORKER_ENTRY = path.join(__dirname, "predict-worker.js");
+/**
+ * Young-generation size of a worker's heap. A worker's live data is ~60-100 MB (model, kernel tables, memos);
+ * V8's default young space adds more to the RSS than it saves in time: with 16 MB, 2 workers on 5,000 rows
+ * peaked at ~390 MB instead of ~460 MB (scripts/bench.ts section 5 measures the 100,000-row run).
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
 
 interface Slot {
   worker: Worker;
@@ -158,7 +164,7 @@ export class RowPool {
     const worker = new Worker(WORKER_ENTRY, {
       workerData: this.ctx,
       execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: LIMITS.simulation.worker_heap_mb.value },
+      resourceLimits: { maxOldGenerationSizeMb: LIMITS.simulation.worker_heap_mb.value, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const slot: Slot = { worker, queue: [], ready: false };
     worker.on("message", (r: RowResult | { ready: true }) => {
