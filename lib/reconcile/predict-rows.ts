@@ -95,9 +95,9 @@ export function defaultJobs(): number {
 const ROWS_PER_WORKER = 2;
 const WORKER_ENTRY = path.join(__dirname, "predict-worker.js");
 /**
- * Young-generation size of a worker's heap. A worker's live data is ~60-100 MB (model, kernel tables, memos);
- * V8's default young space adds more to the RSS than it saves in time: with 16 MB, 2 workers on 5,000 rows
- * peaked at ~390 MB instead of ~460 MB (scripts/bench.ts section 5 measures the 100,000-row run).
+ * Young-generation size of a worker's heap (V8's default is larger). With the old-generation cap of
+ * data/limits.json simulation.worker_heap_mb, it keeps a worker's RSS near twice its live data (~60-100 MB:
+ * model, kernel tables, memos): 2 workers on 10,000 rows peaked at ~340 MB instead of ~490 MB with V8's defaults.
  */
 const WORKER_YOUNG_GENERATION_MB = 16;
 
