@@ -9,7 +9,8 @@ import { readCsv, writeCsv } from "../lib/core/csv";
 import { SHARED_DIR } from "../lib/core/paths";
 import { compareRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../lib/reconcile/compare";
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../lib/reconcile/inferencemax";
-import { OUTPUT_EXTRA, predictFile } from "../lib/reconcile/predict";
+import { OUTPUT_EXTRA } from "../lib/reconcile/predict";
+import { predictFile } from "../lib/reconcile/predict-file";
 import { progressBar } from "../lib/cli/progress";
 import { quantileOf } from "../lib/core/stats";
 
@@ -29,31 +30,38 @@ if (fs.existsSync(runs)) {
   writeCsv(path.join(DIR, "inferencemax_b200_only_aggregated.csv"), AGGREGATE_COLUMNS, aggregateRuns(b200));
 }
 
-// 2. Predict every run row (repeated runs share a prediction; the spread is the benchmark's noise).
-const input = path.join(DIR, scope === "b200" ? "inferencemax_b200_only.csv" : "inferencemax.csv");
-const outDir = path.join(DIR, scope);
-fs.mkdirSync(outDir, { recursive: true });
-const predictions = path.join(outDir, "mantile_predictions.csv");
-const t0 = Date.now();
-const res = predictFile(input, predictions, { onProgress: progressBar(`predict ${scope}`) });
-const seconds = (Date.now() - t0) / 1000;
+async function main(): Promise<void> {
+  // 2. Predict every run row (repeated runs share a prediction; the spread is the benchmark's noise).
+  const input = path.join(DIR, scope === "b200" ? "inferencemax_b200_only.csv" : "inferencemax.csv");
+  const outDir = path.join(DIR, scope);
+  fs.mkdirSync(outDir, { recursive: true });
+  const predictions = path.join(outDir, "mantile_predictions.csv");
+  const t0 = Date.now();
+  const res = await predictFile(input, predictions, { onProgress: progressBar(`predict ${scope}`) });
+  const seconds = (Date.now() - t0) / 1000;
 
-// 3. Compare against the aggregated actuals per configuration and per run.
-const actuals = readCsv(input);
-const preds = readCsv(predictions);
-const compared = compareRows(preds.rows);
-const columns = [...actuals.columns, ...OUTPUT_EXTRA, ...REPORT_METRIC_COLUMNS];
-writeCsv(path.join(outDir, "comparison_report.csv"), [...new Set(columns)], reportRows(compared));
-const agg = aggregateRuns(actuals.rows.filter((r) => r.throughput_tokens_per_sec_per_gpu));
-const spreads = agg.filter((r) => Number(r.runs) > 1).map((r) => Number(r.throughput_spread_pct));
-const q = (p: number) => quantileOf(spreads, p);
-const noise = `Benchmark noise floor: repeated runs of one configuration differ in throughput by median ${q(0.5).toFixed(1)}%, p90 ${q(0.9).toFixed(1)}% (max − min over runs / mean, ${spreads.length} configurations with ≥ 2 runs)`;
-// No timings in the committed file, so re-running reproduces it byte for byte (the time goes to stderr).
-const title = `Mantile vs InferenceMAX — GPT-OSS-120B (FP4), ${scope === "b200" ? "B200 (vLLM and TensorRT-LLM)" : "all hardware"}; ${res.rows} rows predicted`;
-process.stderr.write(`${res.rows} rows predicted in ${seconds.toFixed(1)} s\n`);
-const text = summaryText(compared, title, noise) + calibrationNote();
-fs.writeFileSync(path.join(outDir, "comparison_summary.txt"), text);
-process.stdout.write(text);
+  // 3. Compare against the aggregated actuals per configuration and per run.
+  const actuals = readCsv(input);
+  const preds = readCsv(predictions);
+  const compared = compareRows(preds.rows);
+  const columns = [...actuals.columns, ...OUTPUT_EXTRA, ...REPORT_METRIC_COLUMNS];
+  writeCsv(path.join(outDir, "comparison_report.csv"), [...new Set(columns)], reportRows(compared));
+  const agg = aggregateRuns(actuals.rows.filter((r) => r.throughput_tokens_per_sec_per_gpu));
+  const spreads = agg.filter((r) => Number(r.runs) > 1).map((r) => Number(r.throughput_spread_pct));
+  const q = (p: number) => quantileOf(spreads, p);
+  const noise = `Benchmark noise floor: repeated runs of one configuration differ in throughput by median ${q(0.5).toFixed(1)}%, p90 ${q(0.9).toFixed(1)}% (max − min over runs / mean, ${spreads.length} configurations with ≥ 2 runs)`;
+  // No timings in the committed file, so re-running reproduces it byte for byte (the time goes to stderr).
+  const title = `Mantile vs InferenceMAX — GPT-OSS-120B (FP4), ${scope === "b200" ? "B200 (vLLM and TensorRT-LLM)" : "all hardware"}; ${res.rows} rows predicted`;
+  process.stderr.write(`${res.rows} rows predicted in ${seconds.toFixed(1)} s\n`);
+  const text = summaryText(compared, title, noise) + calibrationNote();
+  fs.writeFileSync(path.join(outDir, "comparison_summary.txt"), text);
+  process.stdout.write(text);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
 
 /** The calibration profiles used, with their held-out (cross-validated) errors: the honest accuracy figures. */
 function calibrationNote(): string {

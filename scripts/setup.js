@@ -93,10 +93,13 @@ function packageChecks() {
   const py = pythonPath();
   const canImport = (mod) => py !== null && quiet(py, ["-c", `import ${mod}`]).status === 0;
   const haveDpkg = which("dpkg-query") !== null;
+  // One interpreter for the usual case (everything present): each start of python3 with Jupyter costs seconds.
+  let all;
+  const allJupyter = () => (all === undefined ? (all = canImport("nbconvert, nbclient, ipykernel, jupyter_client")) : all);
   return {
-    "jupyter-nbconvert": () => canImport("nbconvert"),
-    "python3-nbclient": () => canImport("nbclient"),
-    "python3-ipykernel": () => canImport("ipykernel") && canImport("jupyter_client"),
+    "jupyter-nbconvert": () => allJupyter() || canImport("nbconvert"),
+    "python3-nbclient": () => allJupyter() || canImport("nbclient"),
+    "python3-ipykernel": () => allJupyter() || (canImport("ipykernel") && canImport("jupyter_client")),
     // Debian bookworm ships the classic Notebook 6 server (python3-notebook) as jupyter-notebook.
     "jupyter-notebook": () => canImport("notebook"),
     chromium: () => fs.existsSync("/usr/bin/chromium") || (haveDpkg && dpkgInstalled("chromium")),

@@ -110,7 +110,7 @@ export async function reconcile(argv: string[]): Promise<number> {
   const c = String(f.calibration);
   const calibration = c === "auto" || c === "none" ? c : loadCalibration(c);
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const r = reconcileResults({
+  const r = await reconcileResults({
     input, format: formatOf(f), out, overrides: overridesOf(f), calibration, useKernelTables: tableChoice(f), onProgress: progressBar("predict"), log,
     calibrate: f.calibrate ? { profile: optStr(f, "profile"), folds: intFlag(f.folds, "folds"), maxEvals: optInt(f, "max-evals"), cvEvals: optInt(f, "cv-evals") } : undefined,
   });

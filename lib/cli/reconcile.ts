@@ -7,13 +7,15 @@ import { InputError } from "../core/validate";
 import { compareRows, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../reconcile/compare";
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../reconcile/inferencemax";
 import { loadCalibration } from "../calibration/profile";
-import { predictFile } from "../reconcile/predict";
+import { partialPath, predictFile } from "../reconcile/predict-file";
+import { defaultJobs } from "../reconcile/predict-rows";
 import { tableChoice } from "./tables";
 import { PREDICT_BUNDLE_FLAGS, predictFromBundle, writePredictAudit } from "./export"; // run bundles and audit
-import { helpText, parseFlags, requireString, type OptionSpec } from "./args";
+import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 import { progressBar } from "./progress";
 import { prefetchModels } from "../model/hub";
 import { isLocalModel } from "../model/registry";
+import { csvRecords } from "../core/csv";
 
 const EXTRACT: OptionSpec = {
   runs: { type: "string", help: "directory of InferenceMAX agg_bmk run JSON files" },
@@ -48,7 +50,8 @@ export async function extract(argv: string[]): Promise<number> {
 const PREDICT: OptionSpec = {
   input: { type: "string", help: "standard CSV of configurations" },
   output: { type: "string", help: "CSV to write: input columns + predicted columns" },
-  resume: { type: "boolean", help: "keep rows already in OUTPUT and predict the rest" },
+  resume: { type: "boolean", help: "keep the rows of an interrupted run (OUTPUT.partial) or of OUTPUT that match the input, predict the rest" },
+  jobs: { type: "string", help: "threads predicting rows (default: every available core); the output does not depend on it" },
   calibration: { type: "string", help: "auto (per hardware × engine profile in data/calibration), none, or a profile JSON path", default: "auto" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
   "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
@@ -62,7 +65,7 @@ const PREDICT: OptionSpec = {
 export async function predict(argv: string[]): Promise<number> {
   const f = parseFlags(argv, PREDICT);
   if (f.help) {
-    process.stdout.write(`mantile predict --input FILE.csv --output OUT.csv [--resume] [--audit]\n       mantile predict --bundle run.json [--json] [--output OUT.csv] [--audit]\n${helpText(PREDICT)}\n`);
+    process.stdout.write(`mantile predict --input FILE.csv --output OUT.csv [--resume] [--jobs N] [--audit]\n       mantile predict --bundle run.json [--json] [--output OUT.csv] [--audit]\n${helpText(PREDICT)}\n`);
     return 0;
   }
   // --- run bundles (lib/cli/export.ts): predict the run pinned in a bundle, not reading data/ for what it holds ---
@@ -73,10 +76,14 @@ export async function predict(argv: string[]): Promise<number> {
   const c = String(f.calibration);
   const calibration = c === "auto" || c === "none" ? c : loadCalibration(c);
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  // Hub ids that are not shipped: fetch their configs once (rows whose model still cannot be resolved get their own row error).
-  if (fs.existsSync(input)) await prefetchModels(readCsv(input).rows.map((row) => row.model ?? ""), isLocalModel);
-  const r = predictFile(input, output, { resume: Boolean(f.resume), calibration, useKernelTables: tableChoice(f), seed: Number(f.seed), onProgress: progressBar("predict") });
-  process.stderr.write(`predicted ${r.predicted} rows (${r.skipped} kept from a previous run), ${r.errors} with errors → ${output}\n`);
+  // Hub ids that are not shipped: fetch their configs once, from one streamed pass over the model column
+  // (rows whose model still cannot be resolved get their own row error).
+  if (fs.existsSync(input)) await prefetchModels(modelColumn(input), isLocalModel);
+  const jobs = intFlag(f.jobs, "jobs", defaultJobs());
+  if (jobs < 1) throw new InputError(`--jobs must be at least 1 (got ${jobs})`);
+  if (!f.resume && fs.existsSync(partialPath(output))) process.stderr.write(`note: replacing ${partialPath(output)} left by an interrupted run (--resume continues it instead)\n`);
+  const r = await predictFile(input, output, { resume: Boolean(f.resume), jobs, calibration, useKernelTables: tableChoice(f), seed: Number(f.seed), onProgress: progressBar("predict") });
+  process.stderr.write(`predicted ${r.predicted} rows (${r.skipped} kept from a previous run), ${r.errors} with errors, ${r.jobs} thread${r.jobs === 1 ? "" : "s"} → ${output}\n`);
   // --- audit (lib/cli/export.ts): <output stem>_audit.json with the assumptions of every row ---
   if (f.audit || f["audit-impact"]) writePredictAudit(input, output, f, { calibration, useKernelTables: tableChoice(f), seed: Number(f.seed) });
   // --- end audit ---
@@ -111,4 +118,19 @@ export async function compare(argv: string[]): Promise<number> {
   fs.writeFileSync(path.join(path.dirname(output), "comparison_summary.txt"), text);
   process.stdout.write(text);
   return 0;
+}
+
+/** The distinct values of a CSV's model column, read as a stream. */
+function modelColumn(file: string): string[] {
+  const out = new Set<string>();
+  let at = -1;
+  for (const r of csvRecords(file)) {
+    if (at < 0) {
+      at = r.fields.indexOf("model");
+      if (at < 0) break;
+      continue;
+    }
+    if (r.fields[at]) out.add(r.fields[at]);
+  }
+  return [...out];
 }

@@ -86,10 +86,18 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   return ops;
 }
 
-/** The key a lookup of this attention op is memoised under (shape, batch and bucketed lengths). */
+/** A prefill chunk after cached context as the table's from-empty prompt with the same causal pairs per sequence (bucketed). */
+function equivalentPrompt(op: Op): number {
+  const a = op.attention!;
+  const pairsPerSeq = op.flops > 0 ? a.tokens / a.seqs : 1;
+  return lengthKey(Math.max(1, Math.round(Math.sqrt(2 * (a.kvRead / a.seqs) * pairsPerSeq + pairsPerSeq * pairsPerSeq))));
+}
+
+/** The key a lookup of this attention op is memoised under: exactly what the lookup reads, so a memoised value never depends on which op came first. */
 export function attentionMemoKey(op: Op): string {
   const a = op.attention!;
-  return `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${lengthKey(a.kvRead / Math.max(a.seqs, 1e-9))}|${lengthKey(a.tokens / Math.max(a.seqs, 1e-9))}|${op.flops > 0}`;
+  const len = a.phase === "decode" ? lengthKey(a.kvRead / Math.max(a.seqs, 1e-9)) : a.seqs > 0 ? equivalentPrompt(op) : 0;
+  return `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}`;
 }
 
 export const ATTENTION: OpFamily = {
@@ -101,10 +109,7 @@ export const ATTENTION: OpFamily = {
     const batch = Math.max(1, Math.round(a.seqs));
     const shape = { batch, heads: a.heads, kvHeads: a.kvHeads, headDim: a.headDim, window: a.window ?? 0, kvDtype: kv };
     if (a.phase === "decode") return t.generationAttention({ ...shape, kvLen: lengthKey(a.kvRead / a.seqs) });
-    // A prefill chunk after cached context: the table's from-empty prompt with the same causal pairs per sequence.
-    const pairsPerSeq = op.flops > 0 ? a.tokens / a.seqs : 1;
-    const eq = Math.max(1, Math.round(Math.sqrt(2 * (a.kvRead / a.seqs) * pairsPerSeq + pairsPerSeq * pairsPerSeq)));
-    return t.contextAttention({ ...shape, seqLen: lengthKey(eq) });
+    return t.contextAttention({ ...shape, seqLen: equivalentPrompt(op) });
   },
   roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, eff.attention_compute.value),
 };

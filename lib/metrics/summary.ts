@@ -31,8 +31,13 @@ export interface ItlSamples {
 
 export function summarise(requests: Request[], replicas: ItlSamples[], gpus: number): ServingMetrics {
   const done = requests.filter((r) => r.finish >= 0);
-  const start = Math.min(...done.map((r) => r.arrival));
-  const end = Math.max(...done.map((r) => r.finish));
+  // Loops, not Math.min(...xs): spreading more than ~120k values overflows the call stack.
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of done) {
+    start = Math.min(start, r.arrival);
+    end = Math.max(end, r.finish);
+  }
   const duration = end - start;
   const tokensIn = done.reduce((s, r) => s + r.input, 0);
   const tokensOut = done.reduce((s, r) => s + r.output, 0);
@@ -40,8 +45,10 @@ export function summarise(requests: Request[], replicas: ItlSamples[], gpus: num
   const itlV: number[] = [];
   const itlW: number[] = [];
   for (const rep of replicas) {
-    itlV.push(...rep.itlSeconds);
-    itlW.push(...rep.itlWeights);
+    for (let i = 0; i < rep.itlSeconds.length; i++) {
+      itlV.push(rep.itlSeconds[i]);
+      itlW.push(rep.itlWeights[i]);
+    }
   }
   return {
     requests: done.length,

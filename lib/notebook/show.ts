@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { textSafeFigure } from "../plots/style";
 import type { Figure } from "../plots/types";
 import { displayBundle, type MimeBundle } from "./display";
 import { renderSvg } from "./render";
@@ -88,7 +89,9 @@ export function figureText(fig: Figure): string {
  * The mime bundle of one figure: plotly JSON, a static SVG (rendered now by headless Chromium),
  * HTML that draws the interactive plot where plotly.js is loaded, and a text/plain line.
  */
-export async function figureBundle(fig: Figure, opts: ShowOptions = {}): Promise<MimeBundle> {
+export async function figureBundle(shownFig: Figure, opts: ShowOptions = {}): Promise<MimeBundle> {
+  // Strings from data render as text in every representation (plotly JSON, SVG, HTML).
+  const fig = textSafeFigure(shownFig);
   const height = opts.height ?? (typeof fig.layout.height === "number" ? fig.layout.height : 460);
   const width = opts.width ?? (typeof fig.layout.width === "number" ? fig.layout.width : undefined);
   const key = nextFigureKey(fig);
@@ -106,7 +109,7 @@ export async function figureBundle(fig: Figure, opts: ShowOptions = {}): Promise
   const bundle: MimeBundle = {
     [PLOTLY_MIME]: { data: fig.data, layout: fig.layout },
     "text/html": figureHtml(fig, { height, width, key, fallbackSvg: opts.htmlFallback === false ? undefined : svg }),
-    "text/plain": figureText(fig),
+    "text/plain": figureText(shownFig),
   };
   if (svg) bundle["image/svg+xml"] = svg;
   return bundle;

@@ -1,4 +1,4 @@
-import { axis, baseLayout, color, naturalCompare } from "./style";
+import { axis, baseLayout, color, naturalCompare, plotText } from "./style";
 import type { AccuracyPoint, Figure, Shape, Trace } from "./types";
 
 /** Signed relative error of a prediction, in percent: (predicted − actual) / actual × 100. */
@@ -101,7 +101,7 @@ export function predictedVsActual(points: AccuracyPoint[], opts: PredictedVsActu
     y: g.map((p) => p.predicted),
     text: g.map((p) => p.label ?? ""),
     customdata: g.map((p) => relativeErrorPct(p)),
-    hovertemplate: `%{text}<br>actual %{x:.4g}<br>predicted %{y:.4g}<br>error %{customdata:+.1f}%<extra>${name}</extra>`,
+    hovertemplate: `%{text}<br>actual %{x:.4g}<br>predicted %{y:.4g}<br>error %{customdata:+.1f}%<extra>${plotText(name)}</extra>`,
     marker: { color: color(i), size: 8, opacity: 0.85, line: { width: 0.5, color: "#333" } },
   }));
   data.push(
@@ -203,7 +203,7 @@ export function errorHistogram(points: AccuracyPoint[], opts: ErrorHistogramOpti
     xbins: { start, size },
     marker: { color: color(i), line: { color: "#fff", width: 0.5 } },
     opacity: groups.length > 1 ? 0.6 : 0.9,
-    hovertemplate: `%{x}: %{y} point(s)<extra>${name}</extra>`,
+    hovertemplate: `%{x}: %{y} point(s)<extra>${plotText(name)}</extra>`,
   }));
   return {
     data,
@@ -242,7 +242,7 @@ export function errorBoxPlot(points: AccuracyPoint[], by: GroupBy = "group", opt
     pointpos: 0,
     marker: { color: color(i), size: 5, opacity: 0.7 },
     line: { color: color(i) },
-    hovertemplate: `%{text}<br>error %{y:+.1f}%<extra>${name}</extra>`,
+    hovertemplate: `%{text}<br>error %{y:+.1f}%<extra>${plotText(name)}</extra>`,
   }));
   const byName = typeof by === "string" ? by : "category";
   return {

@@ -1,4 +1,4 @@
-import { axis, baseLayout, color } from "./style";
+import { axis, baseLayout, color, plotText } from "./style";
 import type { Figure, Trace } from "./types";
 
 export interface BarSeries {
@@ -39,7 +39,7 @@ export function barChart(categories: string[], series: BarSeries[], opts: BarCha
           textposition: "outside",
         }
       : {}),
-    hovertemplate: h ? `%{y}: %{x:.4g}<extra>${s.name}</extra>` : `%{x}: %{y:.4g}<extra>${s.name}</extra>`,
+    hovertemplate: h ? `%{y}: %{x:.4g}<extra>${plotText(s.name)}</extra>` : `%{x}: %{y:.4g}<extra>${plotText(s.name)}</extra>`,
   }));
   const valueAxis = axis(opts.yTitle, opts.logY ? { type: "log" } : {});
   const catAxis = axis(opts.xTitle, { type: "category" });

@@ -3,7 +3,7 @@
  * No browser, no DOM: draw them with `show()` from lib/notebook, or any plotly.js.
  */
 export * from "./types";
-export { PALETTE, color, naturalCompare } from "./style";
+export { PALETTE, color, naturalCompare, plotText, textSafeFigure } from "./style";
 export {
   relativeErrorPct,
   accuracySummary,

@@ -1,4 +1,4 @@
-import { axis, baseLayout, color } from "./style";
+import { axis, baseLayout, color, plotText } from "./style";
 import type { Figure, ParetoPoint, Trace } from "./types";
 
 /**
@@ -52,7 +52,7 @@ export function paretoPlot(series: ParetoSeries[], opts: ParetoOptions = {}): Fi
     const c = color(i);
     const dash = s.kind === "predicted" ? "dash" : "solid";
     const symbol = s.kind === "predicted" ? "diamond" : "circle";
-    const hover = `%{text}<br>%{x:.4g} tok/s/user<br>%{y:.4g} tok/s/GPU<extra>${s.name}</extra>`;
+    const hover = `%{text}<br>%{x:.4g} tok/s/user<br>%{y:.4g} tok/s/GPU<extra>${plotText(s.name)}</extra>`;
     const valid = s.points.filter((p) => Number.isFinite(p.tokPerSecPerUser) && Number.isFinite(p.tokPerSecPerGpu));
     if (opts.showAll ?? true) {
       data.push({

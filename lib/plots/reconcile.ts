@@ -4,7 +4,7 @@
  * Pure functions on plain data (no import of lib/reconcile or lib/serving): `{ data, layout }` out.
  */
 import { relativeErrorPct, groupKey, type GroupBy } from "./accuracy";
-import { axis, baseLayout, color, naturalCompare } from "./style";
+import { axis, baseLayout, color, naturalCompare, plotText } from "./style";
 import type { AccuracyPoint, Figure, Shape, Trace } from "./types";
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ export function metricErrorBoxes(series: MetricPoints[], by: GroupBy, opts: Metr
       ...(opts.points === "all" ? { jitter: 0.4, pointpos: 0 } : {}),
       marker: { color: color(i), size: 4, opacity: 0.7 },
       line: { color: color(i), width: 1.5 },
-      hovertemplate: `%{text}<br>error %{y:+.1f}%<extra>${s.metric}</extra>`,
+      hovertemplate: `%{text}<br>error %{y:+.1f}%<extra>${plotText(s.metric)}</extra>`,
     };
   });
   const line = { color: "#888", width: 1, dash: "dash" };
@@ -232,27 +232,27 @@ export function simulationTimeline(records: TimelineRecord[], opts: TimelineOpti
     data.push({
       type: "scatter", mode: "lines", name: many ? `${name}: running` : "running sequences", legendgroup: name,
       x: t, y: b.running.map((v) => round(v, 2)), yaxis: batchAxis, line: { color: c, width: 1.8 },
-      hovertemplate: `t %{x:.2f} s<br>running %{y:.1f}<extra>${name}</extra>`,
+      hovertemplate: `t %{x:.2f} s<br>running %{y:.1f}<extra>${plotText(name)}</extra>`,
     });
     if (b.decodes.some((v, j) => v !== b.running[j])) {
       data.push({
         type: "scatter", mode: "lines", name: many ? `${name}: decoding` : "decoding this step", legendgroup: name,
         x: t, y: b.decodes.map((v) => round(v, 2)), yaxis: batchAxis, line: { color: c, width: 1, dash: "dot" },
-        hovertemplate: `t %{x:.2f} s<br>decoding %{y:.1f}<extra>${name}</extra>`,
+        hovertemplate: `t %{x:.2f} s<br>decoding %{y:.1f}<extra>${plotText(name)}</extra>`,
       });
     }
     if (withPrefill) {
       data.push({
         type: "scatter", mode: "lines", name: `${name}: prefill tokens`, legendgroup: name, showlegend: false,
         x: t, y: b.prefillRate.map((v) => Math.round(v)), yaxis: prefillAxis, line: { color: c, width: 1.2 },
-        hovertemplate: `t %{x:.2f} s<br>prefill %{y:.3s} tokens/s<extra>${name}</extra>`,
+        hovertemplate: `t %{x:.2f} s<br>prefill %{y:.3s} tokens/s<extra>${plotText(name)}</extra>`,
       });
     }
     data.push({
       type: "scatter", mode: "lines", name: `${name}: KV used`, legendgroup: name, showlegend: false,
       x: t, y: b.kvUsed.map((v) => round(100 * v, 3)), yaxis: kvAxis, line: { color: c, width: 1.8 },
       fill: "tozeroy", fillcolor: `${c}22`,
-      hovertemplate: `t %{x:.2f} s<br>KV %{y:.2f}% of capacity<extra>${name}</extra>`,
+      hovertemplate: `t %{x:.2f} s<br>KV %{y:.2f}% of capacity<extra>${plotText(name)}</extra>`,
     });
   });
   const yKey = (a: string) => (a === "y" ? "yaxis" : `yaxis${a.slice(1)}`);
@@ -324,7 +324,7 @@ export function parameterPositions(sets: ParameterSet[], opts: ParameterPosition
       y: ps.map(({ p }) => pos(p, p.value)),
       error_y: { type: "data", array: ps.map(({ p }) => (p.sd ? round((100 * p.sd) / (p.max - p.min), 2) : 0)), visible: true, color: c, thickness: 1.5, width: 4 },
       text: ps.map(({ p }) => `${p.name} = ${fmt(p.value)}${p.sd ? ` ± ${fmt(p.sd)}` : ""} ${p.unit ?? ""} (bounds ${fmt(p.min)}–${fmt(p.max)})`),
-      hovertemplate: `%{text}<extra>${s.name}</extra>`,
+      hovertemplate: `%{text}<extra>${plotText(s.name)}</extra>`,
       marker: { color: c, size: 10, symbol: "circle", line: { width: 0.5, color: "#333" } },
     });
     const withDefault = ps.filter(({ p }) => p.default !== undefined);
@@ -338,7 +338,7 @@ export function parameterPositions(sets: ParameterSet[], opts: ParameterPosition
         x: withDefault.map(({ j }) => round(j + offset(i), 3)),
         y: withDefault.map(({ p }) => pos(p, p.default!)),
         text: withDefault.map(({ p }) => `${p.name} default ${fmt(p.default!)} ${p.unit ?? ""}`),
-        hovertemplate: `%{text}<extra>${s.name}</extra>`,
+        hovertemplate: `%{text}<extra>${plotText(s.name)}</extra>`,
         // Open symbols take their stroke colour from marker.color.
         marker: { color: c, size: 10, symbol: "diamond-open", line: { width: 1.5 } },
       });

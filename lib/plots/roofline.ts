@@ -1,4 +1,4 @@
-import { axis, baseLayout, color } from "./style";
+import { axis, baseLayout, color, plotText } from "./style";
 import type { Figure, Shape, Trace } from "./types";
 
 /**
@@ -50,7 +50,7 @@ export function roofline(chips: RooflineChip[], opts: RooflineOptions = {}): Fig
       x: xs,
       y: xs.map((x) => attainableTflops(c.peakTflops, c.bandwidthTBps, x)),
       line: { color: color(i), width: 2 },
-      hovertemplate: `%{x:.4g} FLOP/B → %{y:.4g} TFLOPS<extra>${c.name}</extra>`,
+      hovertemplate: `%{x:.4g} FLOP/B → %{y:.4g} TFLOPS<extra>${plotText(c.name)}</extra>`,
     });
     data.push({
       type: "scatter",
@@ -61,7 +61,7 @@ export function roofline(chips: RooflineChip[], opts: RooflineOptions = {}): Fig
       x: [ridge],
       y: [c.peakTflops],
       marker: { color: color(i), size: 10, symbol: "diamond", line: { color: "#333", width: 1 } },
-      hovertemplate: `ridge ${ridge.toFixed(0)} FLOP/B at ${c.peakTflops} TFLOPS<extra>${c.name}</extra>`,
+      hovertemplate: `ridge ${ridge.toFixed(0)} FLOP/B at ${c.peakTflops} TFLOPS<extra>${plotText(c.name)}</extra>`,
     });
   });
   const shapes: Shape[] = (opts.markers ?? []).map((m) => ({

@@ -1,4 +1,4 @@
-import type { Axis, Layout } from "./types";
+import type { Axis, Figure, Layout } from "./types";
 
 /** Colours used across Mantile plots (Plotly's default qualitative palette). */
 export const PALETTE = [
@@ -48,4 +48,32 @@ export function baseLayout(title: string | undefined, extra: Partial<Layout> = {
 /** Sort category labels naturally: "TP2" < "TP8" < "TP16", numbers numerically. */
 export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true, sensitivity: "base" });
+}
+
+/**
+ * Data as Plotly text: Plotly reads tags in text (`<b>`, `<br>`, `<a href>`) as markup and drops other
+ * tags, and decodes `&lt;` `&gt;` `&amp;`. Escaped, a model id such as `<img src=x onerror=…>` shows as written.
+ */
+export function plotText(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Keys whose strings are markup written by the library (templates with their data already escaped, annotations). */
+const MARKUP_KEYS = new Set(["hovertemplate", "texttemplate", "annotations"]);
+
+/**
+ * The figure as displayed: every string (names, labels, categories, titles…) escaped with `plotText` so that
+ * it renders as plain text, except the library's own markup (MARKUP_KEYS). Other strings of a figure (colours,
+ * enums such as "lines+markers") have no `&`, `<` or `>` and are unchanged.
+ */
+export function textSafeFigure(fig: Figure): Figure {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return plotText(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object" && !ArrayBuffer.isView(v)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, MARKUP_KEYS.has(k) ? x : walk(x)]));
+    }
+    return v;
+  };
+  return { data: fig.data.map((t) => walk(t) as Figure["data"][number]), layout: walk(fig.layout) as Figure["layout"] };
 }

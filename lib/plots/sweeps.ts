@@ -5,7 +5,7 @@
  */
 import { servingFrontier } from "./pareto";
 import { attainableTflops, ridgePoint, type RooflineChip } from "./roofline";
-import { axis, baseLayout, color, naturalCompare } from "./style";
+import { axis, baseLayout, color, naturalCompare, plotText } from "./style";
 import type { Figure, ParetoPoint, Trace } from "./types";
 
 // ---------------------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ export function stackedBreakdown(items: BreakdownItem[], opts: StackedBreakdownO
       x: h ? values : cats,
       y: h ? cats : values,
       marker: { color: opts.partColors?.[part] ?? color(i) },
-      hovertemplate: h ? `%{y}: %{x:.4g}<extra>${part}</extra>` : `%{x}: %{y:.4g}<extra>${part}</extra>`,
+      hovertemplate: h ? `%{y}: %{x:.4g}<extra>${plotText(part)}</extra>` : `%{x}: %{y:.4g}<extra>${plotText(part)}</extra>`,
     });
   });
   const valueAxis = axis(opts.yTitle);
@@ -136,7 +136,7 @@ export function opRoofline(roofs: RooflineChip[], points: RooflinePoint[], opts:
       x: xs,
       y: xs.map((x) => attainableTflops(r.peakTflops, r.bandwidthTBps, x)),
       line: { color: "#444", width: 1.5, dash: roofs.length > 1 && r !== roofs[0] ? "dot" : "solid" },
-      hovertemplate: `%{x:.4g} FLOP/B → %{y:.4g} TFLOPS<extra>${r.name}</extra>`,
+      hovertemplate: `%{x:.4g} FLOP/B → %{y:.4g} TFLOPS<extra>${plotText(r.name)}</extra>`,
     });
   });
   // Labels: points within 0.3 decades across and 0.2 decades up or down share one
@@ -177,7 +177,7 @@ export function opRoofline(roofs: RooflineChip[], points: RooflinePoint[], opts:
       hovertext: ps.map((p) => p.name),
       textposition: ps.map(side),
       textfont: { size: 10, color: color(i) },
-      hovertemplate: `%{hovertext}<br>%{x:.4g} FLOP/B, %{y:.4g} TFLOPS<extra>${g || "ops"}</extra>`,
+      hovertemplate: `%{hovertext}<br>%{x:.4g} FLOP/B, %{y:.4g} TFLOPS<extra>${plotText(g || "ops")}</extra>`,
       marker: { color: color(i), size: 9, line: { color: "#333", width: 0.5 } },
     });
   });
@@ -233,7 +233,7 @@ export function paretoByGroup(measured: GroupedParetoPoint[], predicted: Grouped
   const groups = ordered(seen, opts.groupOrder);
   const connect = opts.connectGroups ?? true;
   const data: Trace[] = [];
-  const hover = (kind: string) => `%{text}<br>%{x:.4g} tok/s/user<br>%{y:.4g} tok/s/GPU<extra>${kind}</extra>`;
+  const hover = (kind: string) => `%{text}<br>%{x:.4g} tok/s/user<br>%{y:.4g} tok/s/GPU<extra>${plotText(kind)}</extra>`;
   groups.forEach((g, i) => {
     const c = color(i);
     const sets: [string, GroupedParetoPoint[], boolean][] = [

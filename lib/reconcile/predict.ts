@@ -1,7 +1,5 @@
 /** Predict benchmark metrics for standard-CSV rows: convert → resolve → simulate → metrics, one row at a time. */
-import * as fs from "fs";
 import type { Calibration } from "../calibration/profile";
-import { csvLine, readCsv } from "../core/csv";
 import { InputError, parseOrThrow } from "../core/validate";
 import { resolveRun } from "../run/resolve";
 import { predictSteadyState as steadyStateOf, simulateRun, type DetailedPrediction, type RunPrediction } from "../run/predict";
@@ -62,52 +60,7 @@ export function predictCsvRow(raw: Record<string, string>, opts: PredictOptions 
   return out;
 }
 
-export interface PredictFileOptions extends PredictOptions {
-  resume?: boolean;
-  /** Rows between checkpoints (the output file is flushed that often). */
-  checkpointEvery?: number;
-  onProgress?: (done: number, total: number, errors: number) => void;
-}
-
 export const OUTPUT_EXTRA = [...PREDICTED_COLUMNS, "calibration_profile"];
-
-/**
- * Read the input CSV, predict each row, write every input column unchanged plus the predicted ones.
- * Rows are appended as they finish (so an interrupted run loses at most the rows since the last flush);
- * with `resume`, rows already in the output (matched by position and input values) are kept.
- */
-export function predictFile(input: string, output: string, opts: PredictFileOptions = {}): { rows: number; predicted: number; errors: number; skipped: number } {
-  if (!fs.existsSync(input)) throw new InputError(`input CSV not found: ${input}`);
-  const { columns, rows } = readCsv(input);
-  if (columns.length === 0) throw new InputError(`input CSV ${input} is empty`);
-  const outColumns = [...columns, ...OUTPUT_EXTRA.filter((c) => !columns.includes(c))];
-  let done: Record<string, string>[] = [];
-  if (opts.resume && fs.existsSync(output)) {
-    const prev = readCsv(output);
-    const same = prev.columns.length === outColumns.length && prev.columns.every((c, i) => c === outColumns[i]);
-    if (!same) throw new InputError(`--resume: ${output} has different columns than this input would produce; remove it or write elsewhere`);
-    done = prev.rows.filter((r, i) => i < rows.length && columns.every((c) => r[c] === rows[i][c]));
-    if (done.length < prev.rows.length) throw new InputError(`--resume: ${output} does not match the input rows (row ${done.length + 1} differs); remove it or write elsewhere`);
-  }
-  const fd = fs.openSync(output, done.length ? "a" : "w");
-  if (!done.length) fs.writeSync(fd, csvLine(outColumns));
-  let errors = done.filter((r) => r.error_message).length;
-  const every = Math.max(1, opts.checkpointEvery ?? 10);
-  let buffer = "";
-  for (let i = done.length; i < rows.length; i++) {
-    const pred = predictCsvRow(rows[i], opts);
-    if (pred.error_message) errors++;
-    buffer += csvLine(outColumns.map((c) => (c in rows[i] && !OUTPUT_EXTRA.includes(c) ? rows[i][c] : pred[c] ?? rows[i][c] ?? "")));
-    if ((i + 1) % every === 0 || i === rows.length - 1) {
-      fs.writeSync(fd, buffer);
-      fs.fsyncSync(fd);
-      buffer = "";
-    }
-    opts.onProgress?.(i + 1, rows.length, errors);
-  }
-  fs.closeSync(fd);
-  return { rows: rows.length, predicted: rows.length - done.length, errors, skipped: done.length };
-}
 
 /** Fast analytic mode for single-pool closed-loop rows (see lib/serving/steady-state.ts). */
 export function predictSteadyState(row: ConfigRow, opts: PredictOptions = {}): SteadyState {

@@ -1,5 +1,6 @@
 /** The standard benchmark CSV: input columns that describe a configuration, optional actual metrics. */
 import { z } from "zod";
+import { columnRange, outOfRange } from "../core/limits";
 
 export const INPUT_COLUMNS = [
   "model", "gpu_model", "framework", "precision", "input_seq_len", "output_seq_len", "tensor_parallel", "expert_parallel",
@@ -17,16 +18,24 @@ export const PREDICTED_COLUMNS = [
   "predicted_e2e_latency_sec", "predicted_bottleneck", "error_message",
 ] as const;
 
-const intCol = (name: string) =>
-  z.string().trim().min(1, `${name} is required`).transform((s, ctx) => {
+/** A number column, bounded by its range in data/limits.json so that every accepted value can be simulated. */
+const numCol = (name: string, whole: boolean) => {
+  const range = columnRange(name);
+  if (!range) throw new Error(`data/limits.json gives no range for the number column ${name}`);
+  return z.string().trim().min(1, `${name} is required`).transform((s, ctx) => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be a whole number ≥ 1 (got "${s}")` });
+    const kind = whole ? "a whole number" : "a number";
+    const bad = !Number.isFinite(n) || (whole && !Number.isInteger(n)) ? `${name} must be ${kind}` : outOfRange(name, n, whole);
+    if (bad) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${bad} (got "${s}")` });
       return z.NEVER;
     }
     return n;
   });
+};
+const intCol = (name: string) => numCol(name, true);
 const optInt = (name: string) => z.union([z.literal("").transform(() => undefined), intCol(name)]).optional();
+const optNum = (name: string) => z.union([z.literal("").transform(() => undefined), numCol(name, false)]).optional();
 const bool = (name: string) =>
   z.string().trim().toLowerCase().transform((s, ctx) => {
     if (s === "" || s === "false" || s === "0" || s === "no") return false;
@@ -61,6 +70,13 @@ export const ConfigRow = z.object({
   decode_num_workers: optInt("decode_num_workers"),
   num_prefill_gpu: optInt("num_prefill_gpu"),
   num_decode_gpu: optInt("num_decode_gpu"),
+  // Optional load and engine columns: validated against their ranges (data/limits.json).
+  request_rate: optNum("request_rate"),
+  num_requests: optInt("num_requests"),
+  max_batch_size: optInt("max_batch_size"),
+  max_num_tokens: optInt("max_num_tokens"),
+  gpu_memory_utilization: optNum("gpu_memory_utilization"),
+  pipeline_parallel: optInt("pipeline_parallel"),
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 

@@ -6,6 +6,7 @@
  */
 import type { Efficiency } from "../calibration/efficiency";
 import { bytesPerElement } from "../core/dtypes";
+import { formatLimit, LIMITS } from "../core/limits";
 import { InputError, parseOrThrow } from "../core/validate";
 import { memoryPolicyOf, type EngineProfile } from "../engine/profile";
 import type { Speculative } from "../engine/speculative";
@@ -59,9 +60,6 @@ export interface SimulationResult {
   gpus: number;
   kvCapacityTokens: number[];
 }
-
-/** Events processed at most before a run is declared stuck (a guard against a scheduler bug, not a limit users meet). */
-const EVENT_GUARD = 50_000_000;
 
 function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: number, windows: (number | null)[], maxRun: number): Replica {
   const plan = parseOrThrow(ParallelPlan, pool.plan, `${role} parallelism plan`);
@@ -147,6 +145,8 @@ export function simulate(req: SimulationRequest): SimulationResult {
 
   // Requests, drawn in order so a seed fixes every length.
   const total = wl.kind === "trace" ? wl.items.length : wl.requests;
+  const maxRequests = LIMITS.simulation.max_requests;
+  if (total > maxRequests.value) throw new InputError(`the workload has ${formatLimit(total)} requests, more than the simulator holds (${formatLimit(maxRequests.value)}, data/limits.json simulation.max_requests: ${maxRequests.reason}); lower the concurrency or the request count`);
   const requests: Request[] = [];
   const newRequest = (arrival: number, input: number, output: number): Request => {
     const r: Request = { id: requests.length, arrival, input, output, prefilled: 0, promptTarget: input, generated: 0, kv: 0, firstToken: -1, finish: -1, preemptions: 0, decodeArrival: arrival };
@@ -224,8 +224,9 @@ export function simulate(req: SimulationRequest): SimulationResult {
     },
   };
 
+  const guard = LIMITS.simulation.max_events;
   while (finished < total) {
-    if (++events > EVENT_GUARD) throw new Error("simulation did not converge (event guard reached)");
+    if (++events > guard.value) throw new InputError(`the simulation needs more than ${formatLimit(guard.value)} events (data/limits.json simulation.max_events: ${guard.reason}); lower the concurrency, the request count or the lengths`);
     // Start every idle replica that has work. A replica's run of identical steps must end by the next
     // event anywhere: an arrival, a hand-off, or another replica's step end.
     for (const rep of all) {

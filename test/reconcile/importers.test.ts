@@ -150,9 +150,9 @@ describe("the whole path: import → predict → compare → report files", () =
     ["aiperf", fx("aiperf"), { gpu: "b200", tp: 4, precision: "fp4" }],
     ["genai-perf csv", fx("genai-perf-csv"), { model: "openai/gpt-oss-120b", gpu: "b200", tp: 2, concurrency: 8, precision: "fp4" }],
   ];
-  it.each(formats)("%s", (name, input, overrides) => {
+  it.each(formats)("%s", async (name, input, overrides) => {
     const out = path.join(tmp, name.replace(/\W+/g, "-"));
-    const r = reconcileResults({ input, format: "auto", out, overrides });
+    const r = await reconcileResults({ input, format: "auto", out, overrides });
     const n = r.imported.rows.length;
     for (const f of ["benchmark.csv", "assumptions.md", "assumptions.json", "mantile_predictions.csv", "comparison_report.csv", "comparison_summary.txt"]) {
       expect(fs.existsSync(path.join(out, f)), f).toBe(true);

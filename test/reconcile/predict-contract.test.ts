@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { readCsv } from "../../lib/core/csv";
-import { predictFile } from "../../lib/reconcile/predict";
+import { predictFile } from "../../lib/reconcile/predict-file";
 
 const BIN = path.resolve(__dirname, "../../bin/mantile.js");
 const HEADER = "row_id,model,gpu_model,framework,precision,input_seq_len,output_seq_len,tensor_parallel,expert_parallel,dp_attention,concurrency,disagg,spec_decoding,prefill_tp,prefill_ep,prefill_dp_attention,prefill_num_workers,decode_tp,decode_ep,decode_dp_attention,decode_num_workers,num_prefill_gpu,num_decode_gpu,my_note";
@@ -48,14 +48,14 @@ describe("mantile predict contract", () => {
     expect(Number(disagg.predicted_tpot_sec)).toBeGreaterThan(0);
   });
 
-  it("--resume keeps finished rows and predicts only the rest", () => {
+  it("--resume keeps finished rows and predicts only the rest", async () => {
     const { dir, input } = tmpCsv(ROWS.slice(0, 2));
     const output = path.join(dir, "out.csv");
-    predictFile(input, output, {});
+    await predictFile(input, output, { jobs: 1 });
     const first = fs.readFileSync(output, "utf8");
     // Add rows to the input: a resumed run must keep the first two output lines byte for byte.
     fs.writeFileSync(input, [HEADER, ...ROWS.slice(0, 3)].join("\n") + "\n");
-    const res = predictFile(input, output, { resume: true });
+    const res = await predictFile(input, output, { resume: true, jobs: 1 });
     expect(res.skipped).toBe(2);
     expect(res.predicted).toBe(1);
     const after = fs.readFileSync(output, "utf8");
@@ -63,12 +63,12 @@ describe("mantile predict contract", () => {
     expect(readCsv(output).rows).toHaveLength(3);
   });
 
-  it("--resume refuses an output that does not match the input", () => {
+  it("--resume refuses an output that does not match the input", async () => {
     const { dir, input } = tmpCsv(ROWS.slice(0, 1));
     const output = path.join(dir, "out.csv");
-    predictFile(input, output, {});
+    await predictFile(input, output, { jobs: 1 });
     fs.writeFileSync(input, [HEADER, ROWS[1]].join("\n") + "\n");
-    expect(() => predictFile(input, output, { resume: true })).toThrow(/does not match the input rows/);
+    await expect(predictFile(input, output, { resume: true, jobs: 1 })).rejects.toThrow(/does not match the input rows/);
   });
 
   it("a missing input file is an error on stderr with a non-zero exit", () => {

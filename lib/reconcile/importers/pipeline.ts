@@ -21,7 +21,8 @@ import { calibrate } from "../calibrate";
 import { compareRows, REPORT_METRIC_COLUMNS, reportRows, summaryText, type ComparedRow } from "../compare";
 import { convertRow } from "../convert";
 import { aggregateRuns } from "../inferencemax";
-import { OUTPUT_EXTRA, predictFile } from "../predict";
+import { OUTPUT_EXTRA } from "../predict";
+import { predictFile, type PredictProgress } from "../predict-file";
 import { actualNumber, ConfigRow } from "../standard";
 import { importResults, writeImport, type Format, type ImportOverrides, type ImportResult } from "./index";
 
@@ -42,7 +43,7 @@ export interface ReconcileOptions {
   calibration?: "auto" | "none" | Calibration;
   useKernelTables?: KernelTableChoice;
   calibrate?: CalibrateRequest;
-  onProgress?: (done: number, total: number, errors: number) => void;
+  onProgress?: (p: PredictProgress) => void;
   log?: (msg: string) => void;
 }
 
@@ -75,10 +76,10 @@ export function noiseFloor(rows: Record<string, string>[]): string | undefined {
 }
 
 /** Predict `csv` into `dir` and compare, writing the three files mantile predict + mantile compare write. */
-export function predictAndCompare(csv: string, dir: string, title: string, o: Pick<ReconcileOptions, "calibration" | "useKernelTables" | "onProgress">, note = ""): Comparison {
+export async function predictAndCompare(csv: string, dir: string, title: string, o: Pick<ReconcileOptions, "calibration" | "useKernelTables" | "onProgress">, note = ""): Promise<Comparison> {
   fs.mkdirSync(dir, { recursive: true });
   const predictions = path.join(dir, "mantile_predictions.csv");
-  const p = predictFile(csv, predictions, { calibration: o.calibration ?? "auto", useKernelTables: o.useKernelTables, onProgress: o.onProgress });
+  const p = await predictFile(csv, predictions, { calibration: o.calibration ?? "auto", useKernelTables: o.useKernelTables, onProgress: o.onProgress });
   const actuals = readCsv(csv);
   const compared = compareRows(readCsv(predictions).rows);
   const report = path.join(dir, "comparison_report.csv");
@@ -102,7 +103,7 @@ function inferProfile(compared: ComparedRow[]): string {
 
 const ALL_FOUR = ["throughput_tokens_per_sec_per_gpu", "mean_time_to_first_token_sec", "mean_time_per_output_token_sec", "mean_end_to_end_latency_sec"];
 
-function runCalibration(o: ReconcileOptions, req: CalibrateRequest, imported: ImportResult, csv: string, first: Comparison, title: string) {
+async function runCalibration(o: ReconcileOptions, req: CalibrateRequest, imported: ImportResult, csv: string, first: Comparison, title: string) {
   const usable = first.compared.filter(({ row }) => !row.error_message && ALL_FOUR.every((c) => (actualNumber(row, c) ?? 0) > 0));
   if (usable.length === 0) {
     throw new InputError(
@@ -121,7 +122,7 @@ function runCalibration(o: ReconcileOptions, req: CalibrateRequest, imported: Im
   fs.writeFileSync(file, JSON.stringify(res.file, null, 2) + "\n");
   const cv = res.file.cross_validation as Record<string, Record<string, number>>;
   const note = calibrationNote(res.file.name, res.file.in_sample_mape as Record<string, number>, cv);
-  const comparison = predictAndCompare(csv, path.join(o.out, "calibrated"), `${title} — calibrated in-sample (${res.file.name})`, { ...o, calibration: loadCalibration(file) }, note);
+  const comparison = await predictAndCompare(csv, path.join(o.out, "calibrated"), `${title} — calibrated in-sample (${res.file.name})`, { ...o, calibration: loadCalibration(file) }, note);
   return { file, profile, comparison, crossValidation: cv, note };
 }
 
@@ -133,16 +134,16 @@ export function calibrationNote(name: string, inSample: Record<string, number>, 
   return out.join("\n") + "\n";
 }
 
-export function reconcileResults(o: ReconcileOptions): ReconcileOutput {
+export async function reconcileResults(o: ReconcileOptions): Promise<ReconcileOutput> {
   const imported = importResults(o.input, o.format, o.overrides ?? {});
   const w = writeImport(o.out, imported, o.input);
   o.log?.(`read ${imported.rows.length} row(s) from ${imported.sources.length} file(s) as ${imported.format} → ${w.csv} (assumptions: ${w.assumptionsMd})`);
   const title = `Mantile vs your ${imported.format} results — ${path.basename(path.resolve(o.input))}; ${imported.rows.length} rows`;
   const importNote = `\nRead as ${imported.format} from ${o.input} (${imported.sources.length} file(s)); mapping assumptions: assumptions.md\n`;
-  const comparison = predictAndCompare(w.csv, o.out, title, o, importNote);
+  const comparison = await predictAndCompare(w.csv, o.out, title, o, importNote);
   const out: ReconcileOutput = { dir: o.out, imported, csv: w.csv, assumptions: w.assumptionsMd, assumptionsJson: w.assumptionsJson, comparison };
   if (o.calibrate) {
-    const c = runCalibration(o, o.calibrate, imported, w.csv, comparison, title);
+    const c = await runCalibration(o, o.calibrate, imported, w.csv, comparison, title);
     fs.appendFileSync(comparison.summary, c.note);
     comparison.text += c.note;
     out.calibration = { file: c.file, profile: c.profile, comparison: c.comparison, crossValidation: c.crossValidation };
