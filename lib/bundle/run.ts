@@ -12,7 +12,7 @@ import type { ParamValues } from "../calibration/parameters";
 import type { Calibration } from "../calibration/profile";
 import type { Assumption } from "../core/explain";
 import { PROJECT_ROOT } from "../core/paths";
-import type { EngineProfile } from "../engine/profile";
+import type { EngineNumber, EngineProfile } from "../engine/profile";
 import type { Speculative } from "../engine/speculative";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
@@ -70,6 +70,8 @@ export interface PinnedRun {
   maxRun?: number;
   /** Mapping assumptions recorded when the run was requested (lib/reconcile/convert.ts). */
   assumptions: Assumption[];
+  /** Engine settings the request stated (row columns, flags). */
+  engineSettings?: Partial<Record<EngineNumber, number>>;
 }
 
 export interface PinOptions extends PredictOptions {
@@ -99,6 +101,7 @@ export function pinResolved(r: ResolvedRun, configRow?: Record<string, string>):
     disaggregated: r.disaggregated ? { prefill: pool(r.disaggregated.prefill), decode: pool(r.disaggregated.decode) } : undefined,
     workload: r.workload, gpusCounted: r.gpusCounted, speculative: r.speculative, seed: r.seed, useKernelTables: r.useKernelTables, maxRun: r.maxRun,
     assumptions: r.requestAssumptions,
+    engineSettings: Object.keys(r.engineSettings).length ? { ...r.engineSettings } : undefined,
   };
 }
 
@@ -126,7 +129,7 @@ export function pinnedRequest(p: PinnedRun): RunRequest {
   return {
     label: p.label, model: p.model, hardware: p.hardware, engine: p.engine, aggregated: p.aggregated, disaggregated: p.disaggregated,
     workload: p.workload, gpusCounted: p.gpusCounted, speculative: p.speculative, overrides: p.overrides, seed: p.seed,
-    useKernelTables: p.useKernelTables, maxRun: p.maxRun, assumptions: p.assumptions,
+    useKernelTables: p.useKernelTables, maxRun: p.maxRun, assumptions: p.assumptions, engineSettings: p.engineSettings,
   };
 }
 

@@ -56,23 +56,30 @@ export function replicaGpus(p: PhasePlan): number {
 }
 
 /**
- * The usual single-knob plan: TP over everything, EP for experts (moe.tp = tp / ep),
- * and optional DP-attention (attention.dp = tp, attention.tp = 1), same for both phases.
+ * The usual single-knob plan, the same for both phases: a stage of `width` GPUs (default tp) with TP
+ * over everything, EP for experts (moe.tp = width / ep), and optional DP-attention — attention runs as
+ * width / attentionTp data-parallel ranks of attentionTp GPUs (default 1: every GPU its own rank).
  */
 export function simplePlan(opts: {
   tp: number;
   ep?: number;
   dpAttention?: boolean;
+  /** GPUs of one pipeline stage when they differ from tp (DP-attention: attention TP × DP ranks). */
+  width?: number;
+  /** With DP-attention: GPUs each attention rank spans (default 1). */
+  attentionTp?: number;
   pp?: number;
   weights?: Partial<Record<DtypeGroup, Dtype>>;
   kvCache?: Dtype;
 }): ParallelPlanInput {
   const ep = opts.ep ?? 1;
+  const width = opts.width ?? opts.tp;
+  const attnTp = opts.attentionTp ?? 1;
   const phase: z.input<typeof PhasePlan> = {
     pp: opts.pp ?? 1,
-    attention: opts.dpAttention ? { tp: 1, dp: opts.tp } : { tp: opts.tp, dp: 1 },
-    moe: { tp: Math.max(1, Math.floor(opts.tp / ep)), ep },
-    ffn: { tp: opts.tp },
+    attention: opts.dpAttention ? { tp: attnTp, dp: Math.max(1, Math.floor(width / attnTp)) } : { tp: opts.tp, dp: 1 },
+    moe: { tp: Math.max(1, Math.floor(width / ep)), ep },
+    ffn: { tp: width },
   };
   return { prefill: phase, decode: phase, weights: opts.weights ?? {}, kvCache: opts.kvCache ?? "bf16" };
 }

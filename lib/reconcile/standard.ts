@@ -8,6 +8,16 @@ export const INPUT_COLUMNS = [
   "prefill_num_workers", "decode_tp", "decode_ep", "decode_dp_attention", "decode_num_workers", "num_prefill_gpu", "num_decode_gpu",
 ] as const;
 
+/**
+ * Optional columns for load and layout beyond the closed loop (issue 13): pipeline stages, an open-loop
+ * request rate (`inf` = every request at once), the request count, engine limits, the KV-cache dtype,
+ * the engine version, and how request lengths spread around the nominal ones.
+ */
+export const LOAD_COLUMNS = [
+  "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "kv_cache_dtype", "gpu_memory_utilization",
+  "engine_version", "random_range_ratio",
+] as const;
+
 export const ACTUAL_COLUMNS = [
   "throughput_tokens_per_sec_per_gpu", "output_throughput_per_gpu", "mean_time_to_first_token_sec", "p99_time_to_first_token_sec",
   "mean_time_per_output_token_sec", "mean_end_to_end_latency_sec", "median_end_to_end_latency_sec", "benchmark_date", "run_id",
@@ -71,12 +81,19 @@ export const ConfigRow = z.object({
   num_prefill_gpu: optInt("num_prefill_gpu"),
   num_decode_gpu: optInt("num_decode_gpu"),
   // Optional load and engine columns: validated against their ranges (data/limits.json).
-  request_rate: optNum("request_rate"),
+  /** Requests per second of an open loop; `inf` (or `infinity`) sends every request at once. */
+  request_rate: z.union([z.string().trim().toLowerCase().refine((x) => x === "inf" || x === "infinity").transform(() => Infinity), optNum("request_rate")]).optional(),
   num_requests: optInt("num_requests"),
   max_batch_size: optInt("max_batch_size"),
   max_num_tokens: optInt("max_num_tokens"),
   gpu_memory_utilization: optNum("gpu_memory_utilization"),
   pipeline_parallel: optInt("pipeline_parallel"),
+  /** The KV cache's dtype (fp8, bf16, fp16; empty or auto: the checkpoint's, else the model dtype). */
+  kv_cache_dtype: z.string().trim().toLowerCase().default(""),
+  /** The engine's version (e.g. 0.17): selects among profiles of one engine (data/engines `versions`). */
+  engine_version: z.string().trim().default(""),
+  /** Request lengths uniform in [⌊r·L⌋, L] around the nominal L (InferenceMAX's client: 0.8; fixed lengths: 1). */
+  random_range_ratio: optNum("random_range_ratio"),
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 

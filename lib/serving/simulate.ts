@@ -199,10 +199,20 @@ export function simulate(req: SimulationRequest): SimulationResult {
     if (wl.kind === "closed" && requests.length < total) submit(newRequest(now, drawLength(wl.input, rng), drawLength(wl.output, rng)));
   };
 
+  // Open loop with a client-side cap (vllm bench serve --max-concurrency): an arrival beyond the cap waits at
+  // the client, and its clock starts when it is sent (the client measures TTFT and E2E from there).
+  const cap = wl.kind === "open" ? wl.maxConcurrency ?? Infinity : Infinity;
+  const clientQueue: { input: number; output: number }[] = [];
+  let inFlight = 0;
+  const send = (t: number, input: number, output: number) => {
+    inFlight++;
+    submit(newRequest(t, input, output));
+  };
   const handle: { [K in SimEvent["kind"]]: (e: Extract<SimEvent, { kind: K }>) => void } = {
     enter: (e) => route(front).enqueue(e.r),
     arrival: (e) => {
-      submit(newRequest(e.t, e.input, e.output));
+      if (inFlight < cap) send(e.t, e.input, e.output);
+      else clientQueue.push({ input: e.input, output: e.output });
       queueNextArrival();
     },
     "kv-transfer-done": (e) => {
@@ -213,7 +223,10 @@ export function simulate(req: SimulationRequest): SimulationResult {
       const out = e.replica.complete();
       for (let i = 0; i < out.finished.length; i++) {
         finished++;
+        inFlight--;
         closedNext();
+        const waiting = clientQueue.shift();
+        if (waiting) send(now, waiting.input, waiting.output);
       }
       for (const r of out.prefilled) {
         const bytes = kvTransferBytes(req.model, transferPlan!, r.input);

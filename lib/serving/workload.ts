@@ -32,6 +32,8 @@ export const Workload = z.discriminatedUnion("kind", [
     arrival: z.enum(["poisson", "gamma"]),
     /** Coefficient of variation of inter-arrival times for gamma arrivals (1 = Poisson). */
     cv: z.number().positive().default(1),
+    /** Client-side cap on requests in flight (vllm bench serve --max-concurrency): later arrivals wait at the client, outside TTFT. */
+    maxConcurrency: posInt("max concurrency").optional(),
     requests: posInt("requests"),
     input: LengthDist,
     output: LengthDist,

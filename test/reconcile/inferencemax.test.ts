@@ -61,18 +61,18 @@ describe("comparison", () => {
 });
 
 describe("rows that leave choices open get recorded assumptions, not errors", () => {
-  it("no framework → vLLM; no TP → the smallest power of two that fits; no concurrency → a saturating closed loop", () => {
-    // Llama-3.1-70B in fp8: ~70.6 GB of weights; one H100 offers 80 × 0.9 − 4 = 68 GB, so TP 1 cannot
-    // hold it and TP 2 (35 GB/GPU) is the first that fits.
+  it("no framework → vLLM; no TP → the smallest power of two that fits; no concurrency and no rate → offline", () => {
+    // Llama-3.1-70B in fp8: 72.7 GB of weights (68.5 GB fp8 linear + 2 × 2.1 GB bf16 embedding and head); one
+    // H100 offers 81,559 MiB × 0.9 − 4 GB = 72.97 GB: TP 1 holds the weights but not the KV of one 2048-token
+    // request (0.27 GB left / 160 kB per token ≈ 1.7k tokens), so TP 2 (36 GB/GPU) is the first that fits.
     const row = ConfigRow.parse({ model: "meta-llama/Llama-3.1-70B-Instruct", gpu_model: "H100 SXM", precision: "fp8", input_seq_len: "1024", output_seq_len: "1024" });
     const req = convertRow(row);
     expect(req.engine.id).toBe("vllm");
     expect(req.gpusCounted).toBe(2);
     const what = req.assumptions.map((a) => a.what);
-    expect(what).toEqual(expect.arrayContaining(["engine", "tensor parallel", "concurrency"]));
-    const conc = (req.workload as { concurrency: number }).concurrency;
-    expect(conc).toBeGreaterThan(1);
-    expect(conc).toBeLessThanOrEqual(1024); // vLLM max_num_seqs
+    expect(what).toEqual(expect.arrayContaining(["engine", "tensor parallel", "requests", "workload"]));
+    // Offline: vllm bench throughput's 1000 prompts, all at t = 0, fixed lengths.
+    expect(req.workload).toEqual({ kind: "offline", requests: 1000, input: { kind: "fixed", value: 1024 }, output: { kind: "fixed", value: 1024 } });
   });
   it("a model that fits no single-domain TP says to give tensor_parallel", () => {
     const row = ConfigRow.parse({ model: "meta-llama/Llama-3.1-405B", gpu_model: "h100", input_seq_len: "1024", output_seq_len: "128", concurrency: "4" });

@@ -74,7 +74,7 @@ describe("predict: one output row per input row", () => {
     expect(nan.error_message).toMatch(/output_seq_len must be a whole number \(got "Infinity"\)/);
     expect(tp.error_message).toMatch(/tensor_parallel must be a whole number from 1 to 1,024 GPUs/);
     // The real prompt (drawn in [⌊0.8·131072⌋, 131072] = [104857, 131072]) and the real pool, not "0 tokens".
-    const m = /a prompt of (\d+) tokens does not fit the KV pool \((\d+) tokens\)/.exec(kv.error_message)!;
+    const m = /a prompt of (\d+) tokens does not fit the KV pool \((\d+) tokens per replica\)/.exec(kv.error_message)!;
     expect(Number(m[1])).toBeGreaterThanOrEqual(104857);
     expect(Number(m[1])).toBeLessThanOrEqual(131072);
     expect(Number(m[2])).toBeGreaterThan(0);

@@ -5,22 +5,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { InputError } from "../../core/validate";
-import { ACTUAL_COLUMNS, INPUT_COLUMNS } from "../standard";
+import { ACTUAL_COLUMNS, INPUT_COLUMNS, LOAD_COLUMNS } from "../standard";
 
 export const FORMATS = ["standard", "inferencemax", "vllm-bench", "trtllm-bench", "genai-perf"] as const;
 export type Format = (typeof FORMATS)[number];
 
-/**
- * Load and layout columns of issue 13 (request_rate: open-loop Poisson rate, `inf` = all requests at
- * once; the engine limits; pipeline stages). Written as plain columns: `mantile predict` carries
- * unknown columns through, and uses them once lib/reconcile/standard.ts has them.
- */
-export const LOAD_COLUMNS = [
-  "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "kv_cache_dtype", "gpu_memory_utilization",
-] as const;
+/** Load and layout columns (lib/reconcile/standard.ts LOAD_COLUMNS, engine_version among them). */
+export { LOAD_COLUMNS } from "../standard";
 
-/** Where a row came from and which engine release ran it. */
-export const ORIGIN_COLUMNS = ["engine_version", "source_file"] as const;
+/** Where a row came from. */
+export const ORIGIN_COLUMNS = ["source_file"] as const;
 
 /** Column order of the standard CSV the importers write (row_id first, so rows can be named). */
 export const IMPORT_COLUMNS: string[] = ["row_id", ...INPUT_COLUMNS, ...LOAD_COLUMNS, ...ACTUAL_COLUMNS, ...ORIGIN_COLUMNS];
