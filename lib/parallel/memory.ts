@@ -103,13 +103,16 @@ export function memoryReport(
   const kvB = bytesPerElement(plan.kvCache);
   let perToken = 0;
   let windowPerSeq = 0;
+  let windowPerToken = 0;
   for (const l of ir.layers) {
     const a = l.attention;
     if (!a) continue;
     const shard = a.mla ? 1 : Math.min(phase.attention.tp, a.kvHeads);
     const bytes = (kvElementsPerToken(a) * kvB) / shard / phase.pp;
-    if (a.window && engine.slidingWindowTrim) windowPerSeq += bytes * a.window;
-    else perToken += bytes;
+    if (a.window && engine.slidingWindowTrim) {
+      windowPerSeq += bytes * a.window;
+      windowPerToken += bytes;
+    } else perToken += bytes;
   }
   const cap = deviceMemoryBytes(hw);
   const w = derive(weights, "B", "Σ tensors params · bytes(dtype) / shard factor / pp", {
@@ -123,7 +126,14 @@ export function memoryReport(
       ? derive(cap.value * engine.gpuMemoryUtilization.value, "B", "device memory · memory fraction", { device_memory: cap, memory_fraction: engine.gpuMemoryUtilization })
       : derive(engine.gpuMemoryUtilization.value * cap.value + (1 - engine.gpuMemoryUtilization.value) * (w.value + reserve.value), "B", "weights + reserve + memory fraction · (device memory − weights − reserve)", { device_memory: cap, memory_fraction: engine.gpuMemoryUtilization, weights: w, reserve });
   const pool = derive(usable.value - w.value - reserve.value, "B", "usable − weights − runtime reserve", { usable, weights: w, reserve });
-  const kvTok = derive(perToken, "B/token", "Σ full-attention layers kv elements per token · bytes(kv) / kv shards / pp", {
+  // Every layer windowed (Mistral-7B v0.1): the pool is counted in tokens of the window layers, each
+  // sequence's tokens in full (conservative past the window), since no layer grows without bound.
+  const allWindowed = perToken === 0 && windowPerToken > 0;
+  if (allWindowed) {
+    perToken = windowPerToken;
+    windowPerSeq = 0;
+  }
+  const kvTok = derive(perToken, "B/token", allWindowed ? "Σ sliding layers kv elements per token · bytes(kv) / kv shards / pp (every layer windowed: counted in full)" : "Σ full-attention layers kv elements per token · bytes(kv) / kv shards / pp", {
     kv_dtype_bytes: fact(kvB, "B", "override", `plan kvCache ${plan.kvCache}`),
   });
   const kvWin = derive(windowPerSeq, "B/seq", "Σ sliding layers kv elements per token · bytes(kv) · window / kv shards / pp", {});
