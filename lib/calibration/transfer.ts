@@ -31,7 +31,8 @@ export function engineDistance(a: string, b: string): number {
 }
 
 /**
- * The calibration for a hardware × engine: the profile fitted for it; otherwise a transfer through the
+ * The calibration for a hardware × engine: the profile fitted for it; else the engine's profile fitted
+ * on every GPU it ran on (any-<engine>.json); otherwise a transfer through the
  * physics — efficiency factors (fractions of the chip's peaks) from the profile of the nearest hardware,
  * engine overheads (host times) from the profile of the nearest engine; then data/calibration/global.json;
  * then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
@@ -40,8 +41,10 @@ export function calibrationFor(hardware: string, engine: string): Calibration | 
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
   const specific = profilePath(hardware, engine);
+  const engineWide = profilePath("any", engine);
   let hit: Calibration | undefined;
   if (fs.existsSync(specific)) hit = loadCalibration(specific);
+  else if (fs.existsSync(engineWide)) hit = loadCalibration(engineWide);
   else {
     const profiles = listProfiles().filter((p) => p.hardware && p.engine);
     const global = path.join(CALIBRATION_DIR, "global.json");

@@ -4,19 +4,19 @@ import { writeCsv } from "../core/csv";
 import { InputError } from "../core/validate";
 import { calibrate } from "../reconcile/calibrate";
 import { PARAM_NAMES, type ParamName } from "../calibration/parameters";
-import { INPUT_COLUMNS } from "../reconcile/standard";
+import { INPUT_COLUMNS, LOAD_COLUMNS } from "../reconcile/standard";
 import { tableChoice } from "./tables";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 
 const SPEC: OptionSpec = {
-  data: { type: "string", help: "standard CSV with actual metrics (repeated runs are averaged)" },
-  profile: { type: "string", help: "HARDWARE/ENGINE, e.g. b200/vllm, or global (all rows)" },
+  data: { type: "string", help: "standard CSV(s) with actual metrics, comma-separated (repeated runs are averaged)" },
+  profile: { type: "string", help: "HARDWARE/ENGINE, e.g. b200/vllm; any/ENGINE (the engine on every GPU); or global (all rows)" },
   out: { type: "string", help: "profile JSON to write, e.g. data/calibration/b200-vllm.json" },
   params: { type: "string", help: `comma-separated parameters (≤ 6) from: ${PARAM_NAMES.join(", ")}` },
   folds: { type: "string", help: "k of k-fold cross-validation", default: "5" },
   "max-evals": { type: "string", help: "loss evaluations of the full fit", default: "120" },
   "cv-evals": { type: "string", help: "loss evaluations of each cross-validation refit (from the defaults)", default: "60" },
-  cv: { type: "string", help: "held-out checks: kfold, or all (k-fold + ISL/OSL and concurrency splits)", default: "all" },
+  cv: { type: "string", help: "held-out checks: kfold, all (k-fold + ISL/OSL and concurrency splits), or groups (whole models and whole GPUs held out)", default: "all" },
   limit: { type: "string", help: "use only the first N configurations (quick check)" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
   "table-ops": { type: "string", help: "op families timed from measured tables, e.g. gemm,attention,comm,moe (default: the engine profile's kernel_table_ops)" },
@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     maxEvals: intFlag(f["max-evals"], "max-evals"),
     cvEvals: intFlag(f["cv-evals"], "cv-evals"),
     limit: f.limit ? intFlag(f.limit, "limit") : undefined,
-    cv: f.cv === "kfold" ? "kfold" : f.cv === "all" ? "all" : (() => { throw new InputError(`--cv must be kfold or all (got "${String(f.cv)}")`); })(),
+    cv: f.cv === "kfold" || f.cv === "all" || f.cv === "groups" ? f.cv : (() => { throw new InputError(`--cv must be kfold, all or groups (got "${String(f.cv)}")`); })(),
     useKernelTables: tableChoice(f),
     onProgress: (stage, evals, loss) => {
       if (stage !== last || evals % 10 === 0) process.stderr.write(`calibrate ${stage}: evaluation ${evals}, loss ${loss.toFixed(5)}\n`);
@@ -52,10 +52,10 @@ export async function run(argv: string[]): Promise<number> {
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(res.file, null, 2) + "\n");
   const oof = f["oof-out"] ? String(f["oof-out"]) : out.replace(/\.json$/, "") + ".out-of-fold.csv";
-  const cols = [...INPUT_COLUMNS, "actual_throughput", "oof_throughput", "actual_ttft", "oof_ttft", "actual_tpot", "oof_tpot", "actual_e2e", "oof_e2e"];
+  const cols = [...INPUT_COLUMNS, ...LOAD_COLUMNS, "actual_throughput", "oof_throughput", "actual_ttft", "oof_ttft", "actual_tpot", "oof_tpot", "actual_e2e", "oof_e2e"];
   writeCsv(oof, cols, res.rows.map((r, i) => {
     const row: Record<string, unknown> = {};
-    for (const c of INPUT_COLUMNS) row[c] = (r.config as Record<string, unknown>)[c];
+    for (const c of [...INPUT_COLUMNS, ...LOAD_COLUMNS]) row[c] = (r.config as Record<string, unknown>)[c];
     for (const m of ["throughput", "ttft", "tpot", "e2e"] as const) {
       row[`actual_${m}`] = r.actual[m];
       row[`oof_${m}`] = res.outOfFold[i][m];

@@ -23,8 +23,8 @@ export interface CalibrateOptions {
   useKernelTables?: KernelTableChoice;
   /** Limit to the first N configurations (quick checks). */
   limit?: number;
-  /** Which held-out checks to run: k-fold only, or k-fold plus the ISL/OSL and concurrency splits. */
-  cv?: "kfold" | "all";
+  /** Held-out checks: k-fold only; k-fold plus the ISL/OSL and concurrency splits; or whole models and whole GPUs held out. */
+  cv?: "kfold" | "all" | "groups";
   onProgress?: (stage: string, evals: number, loss: number) => void;
 }
 
@@ -45,19 +45,32 @@ function startValues(params: ParamName[], engineId: string | null): Partial<Reco
   return out;
 }
 
+/** Rows of one or more standard CSVs (comma-separated paths), repeated runs averaged per file. */
+function readFitData(data: string): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (const file of data.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const { rows: raw } = readCsv(file);
+    if (raw.length === 0) throw new InputError(`--data ${file} has no rows`);
+    out.push(...("runs" in raw[0] ? raw : aggregateRuns(raw)));
+  }
+  return out;
+}
+
+/**
+ * The rows a profile is fitted on: HARDWARE/ENGINE (that pair), any/ENGINE (every GPU the engine ran on:
+ * an engine profile whose host times are shared), or global (all rows).
+ */
 export function loadFitRows(data: string, profile: string): { rows: FitRow[]; hardware: string | null; engine: string | null; filter: string; rawRows: number } {
-  const { rows: raw } = readCsv(data);
-  if (raw.length === 0) throw new InputError(`--data ${data} has no rows`);
-  const agg = "runs" in raw[0] ? raw : aggregateRuns(raw);
+  const agg = readFitData(data);
   let hardware: string | null = null;
   let engine: string | null = null;
   let filter = "all rows";
   if (profile !== "global") {
     const [h, e] = profile.split("/");
-    if (!h || !e) throw new InputError(`--profile must be HARDWARE/ENGINE (e.g. b200/vllm) or global (got "${profile}")`);
-    hardware = getHardware(h).id;
+    if (!h || !e) throw new InputError(`--profile must be HARDWARE/ENGINE (e.g. b200/vllm), any/ENGINE or global (got "${profile}")`);
+    hardware = h === "any" ? null : getHardware(h).id;
     engine = getEngine(e).id;
-    filter = `hardware ${hardware}, engine ${engine}`;
+    filter = hardware ? `hardware ${hardware}, engine ${engine}` : `engine ${engine}, any hardware`;
   }
   const rows: FitRow[] = [];
   for (const r of agg) {
@@ -65,21 +78,23 @@ export function loadFitRows(data: string, profile: string): { rows: FitRow[]; ha
     const req = convertRow(config);
     if (hardware && req.hardware.id !== hardware) continue;
     if (engine && req.engine.id !== engine) continue;
-    const actual = {
-      throughput: actualNumber(r, "throughput_tokens_per_sec_per_gpu"),
-      ttft: actualNumber(r, "mean_time_to_first_token_sec"),
-      tpot: actualNumber(r, "mean_time_per_output_token_sec"),
-      e2e: actualNumber(r, "mean_end_to_end_latency_sec"),
+    const measured = (c: string) => {
+      const v = actualNumber(r, c);
+      return v !== undefined && v > 0 ? v : undefined;
     };
-    if (Object.values(actual).some((v) => v === undefined || !(v > 0))) continue;
+    const actual: FitRow["actual"] = {};
+    const m = { throughput: measured("throughput_tokens_per_sec_per_gpu"), ttft: measured("mean_time_to_first_token_sec"), tpot: measured("mean_time_per_output_token_sec"), e2e: measured("mean_end_to_end_latency_sec") };
+    for (const [k, v] of Object.entries(m)) if (v !== undefined) actual[k as keyof typeof m] = v;
+    if (Object.keys(actual).length === 0) continue;
+    const load = req.workload.kind === "closed" ? (config.concurrency <= 32 ? "conc ≤ 32" : "conc > 32") : req.workload.kind;
     rows.push({
       config,
-      actual: actual as FitRow["actual"],
-      labels: { "isl/osl": `${config.input_seq_len}/${config.output_seq_len}`, concurrency: config.concurrency <= 32 ? "conc ≤ 32" : "conc > 32", hardware: req.hardware.id, engine: req.engine.id },
+      actual,
+      labels: { "isl/osl": `${config.input_seq_len}/${config.output_seq_len}`, concurrency: load, hardware: req.hardware.id, engine: req.engine.id, model: req.model.id },
     });
   }
   if (rows.length === 0) throw new InputError(`no rows of ${data} match profile ${profile}`);
-  return { rows, hardware, engine, filter, rawRows: raw.length };
+  return { rows, hardware, engine, filter, rawRows: agg.length };
 }
 
 export function calibrate(opts: CalibrateOptions): CalibrateResult {
@@ -94,30 +109,45 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
 
   // Held-out error: refit without each fold from the same defaults (never from the full fit, which saw the fold), predict the fold.
   const cvFit = (train: FitRow[], stage: string) => fit(train, { params, start, maxEvals: opts.cvEvals ?? 60, useKernelTables: tables, onEval: (e, l) => opts.onProgress?.(stage, e, l) }).values;
-  const k = Math.min(opts.folds ?? 5, rows.length);
   const outOfFold: Prediction[] = new Array(rows.length);
   const index = new Map(rows.map((r, i) => [r, i]));
-  kFolds(rows, k).forEach((test, f) => {
-    const train = rows.filter((r) => !test.includes(r));
-    const v = train.length ? cvFit(train, `fold ${f + 1}/${k}`) : full.values;
-    for (const r of test) outOfFold[index.get(r)!] = predictWith(v, r, tables);
-  });
   const cross: Record<string, Record<string, number>> = {};
-  const put = (name: string, m: Record<FitMetric, number>, n: number) => (cross[name] = { ...Object.fromEntries(FIT_METRICS.map((x) => [`${x}_mape`, round(m[x])])), rows: n });
-  put(`${k}-fold`, mapeOf(rows, outOfFold), rows.length);
-  for (const label of opts.cv === "kfold" ? [] : ["isl/osl", "concurrency"]) {
-    const groups = [...new Set(rows.map((r) => r.labels[label]))];
-    if (groups.length < 2) continue;
-    for (const g of groups) {
-      const test = rows.filter((r) => r.labels[label] === g);
-      const train = rows.filter((r) => r.labels[label] !== g);
-      const v = cvFit(train, `hold out ${g}`);
-      put(`hold out ${label} ${g}`, mapeOf(test, test.map((r) => predictWith(v, r, tables))), test.length);
-    }
+  // Metrics no held-out row measured (an offline table has throughput only) are left out of the table.
+  const put = (name: string, m: Record<FitMetric, number>, n: number) =>
+    (cross[name] = { ...Object.fromEntries(FIT_METRICS.filter((x) => Number.isFinite(m[x])).map((x) => [`${x}_mape`, round(m[x])])), rows: n });
+  /** Refit without each group of `label`, predict the group; the first label's predictions are the out-of-fold ones. */
+  const holdOut = (labels: string[], fillOutOfFold: boolean) => {
+    labels.forEach((label, li) => {
+      const groups = [...new Set(rows.map((r) => r.labels[label]))];
+      if (groups.length < 2) return;
+      for (const g of groups) {
+        const test = rows.filter((r) => r.labels[label] === g);
+        const train = rows.filter((r) => r.labels[label] !== g);
+        const v = cvFit(train, `hold out ${label} ${g}`);
+        const preds = test.map((r) => predictWith(v, r, tables));
+        if (fillOutOfFold && li === 0) test.forEach((r, i) => (outOfFold[index.get(r)!] = preds[i]));
+        put(`hold out ${label} ${g}`, mapeOf(test, preds), test.length);
+      }
+    });
+  };
+  if (opts.cv === "groups") {
+    // Generalisation: whole models and whole GPUs held out; the out-of-fold predictions are the held-out-model ones.
+    holdOut(["model", "hardware"], true);
+    for (let i = 0; i < rows.length; i++) if (!outOfFold[i]) outOfFold[i] = predictWith(full.values, rows[i], tables);
+    put("leave-one-model-out", mapeOf(rows, outOfFold), rows.length);
+  } else {
+    const k = Math.min(opts.folds ?? 5, rows.length);
+    kFolds(rows, k).forEach((test, f) => {
+      const train = rows.filter((r) => !test.includes(r));
+      const v = train.length ? cvFit(train, `fold ${f + 1}/${k}`) : full.values;
+      for (const r of test) outOfFold[index.get(r)!] = predictWith(v, r, tables);
+    });
+    put(`${k}-fold`, mapeOf(rows, outOfFold), rows.length);
+    if (opts.cv !== "kfold") holdOut(["isl/osl", "concurrency"], false);
   }
   const file: CalibrationFile = {
     schema: "mantile.calibration/v1",
-    name: opts.profile === "global" ? "global" : `${loaded.hardware}-${loaded.engine}`,
+    name: opts.profile === "global" ? "global" : `${loaded.hardware ?? "any"}-${loaded.engine}`,
     hardware: loaded.hardware,
     engine: loaded.engine,
     created: new Date().toISOString().slice(0, 10),
@@ -126,7 +156,7 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
     parameters: Object.fromEntries(
       params.map((p) => [p, { value: round(full.values[p], 4), unit: CALIBRATION_PARAMETERS[p].unit, min: CALIBRATION_PARAMETERS[p].min, max: CALIBRATION_PARAMETERS[p].max, sd: full.sd[p] === null || full.sd[p] === undefined ? null : round(full.sd[p]!, 4) }]),
     ) as CalibrationFile["parameters"],
-    in_sample_mape: { ...Object.fromEntries(FIT_METRICS.map((x) => [`${x}_mape`, round(inSample[x])])), loss: round(full.loss, 5) },
+    in_sample_mape: { ...Object.fromEntries(FIT_METRICS.filter((x) => Number.isFinite(inSample[x])).map((x) => [`${x}_mape`, round(inSample[x])])), loss: round(full.loss, 5) },
     cross_validation: cross,
     notes: `kernel tables: ${tables === true ? "engine profile's kernel_table_ops" : tables === false ? "off (roofline only)" : tables.join(", ")}; ${full.evals} loss evaluations in the full fit; CV refits start from the defaults`,
   };

@@ -14,7 +14,8 @@ import type { ConfigRow } from "./standard";
 
 export interface FitRow {
   config: ConfigRow;
-  actual: { throughput: number; ttft: number; tpot: number; e2e: number };
+  /** Measured metrics (an offline table has throughput only): the loss and errors use those present. */
+  actual: Partial<{ throughput: number; ttft: number; tpot: number; e2e: number }>;
   /** Free-form label used for split cross-validation (e.g. "1024/8192"). */
   labels: Record<string, string>;
 }
@@ -52,17 +53,30 @@ export function logLoss(rows: FitRow[], preds: Prediction[]): number {
   let n = 0;
   rows.forEach((r, i) => {
     for (const k of FIT_METRICS) {
-      const d = Math.log(preds[i][k] / r.actual[k]);
+      const a = r.actual[k];
+      if (a === undefined) continue;
+      const d = Math.log(preds[i][k] / a);
       s += d * d;
       n++;
     }
   });
-  return s / n;
+  return s / Math.max(1, n);
 }
 
+/** MAPE (%) per metric over the rows that measured it (NaN for a metric no row measured). */
 export function mapeOf(rows: FitRow[], preds: Prediction[]): Record<FitMetric, number> {
   const out = {} as Record<FitMetric, number>;
-  for (const k of FIT_METRICS) out[k] = (100 * rows.reduce((s, r, i) => s + Math.abs(preds[i][k] / r.actual[k] - 1), 0)) / Math.max(1, rows.length);
+  for (const k of FIT_METRICS) {
+    let s = 0;
+    let n = 0;
+    rows.forEach((r, i) => {
+      const a = r.actual[k];
+      if (a === undefined) return;
+      s += Math.abs(preds[i][k] / a - 1);
+      n++;
+    });
+    out[k] = n ? (100 * s) / n : NaN;
+  }
   return out;
 }
 
@@ -151,7 +165,7 @@ export function fit(rows: FitRow[], opts: FitOptions): FitResult {
   const values = toValues(r.x);
   // Curvature of the loss along each parameter (in its own units) → standard error.
   const sd: FitResult["sd"] = {};
-  const nRes = rows.length * FIT_METRICS.length;
+  const nRes = rows.reduce((s, r) => s + FIT_METRICS.filter((k) => r.actual[k] !== undefined).length, 0);
   for (const [i, p] of opts.params.entries()) {
     const h = (b[i].max - b[i].min) * 0.02;
     const at = (dv: number) => {

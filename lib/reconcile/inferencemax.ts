@@ -4,7 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { parseOrThrow } from "../core/validate";
 import { canonicalModelId } from "../model/registry";
-import { ACTUAL_COLUMNS, INPUT_COLUMNS } from "./standard";
+import { ACTUAL_COLUMNS, INPUT_COLUMNS, LOAD_COLUMNS } from "./standard";
 
 const num = z.number();
 const RawRow = z
@@ -73,8 +73,11 @@ export function extractRunFiles(paths: string[]): Record<string, string>[] {
   return out;
 }
 
+/** What identifies a configuration: its input and load columns (a load column a row lacks counts as empty). */
 export function configKey(r: Record<string, string>): string {
-  return INPUT_COLUMNS.map((c) => (["input_seq_len", "output_seq_len", "concurrency"].includes(c) ? r[c].padStart(6, "0") : r[c])).join("|");
+  const base = INPUT_COLUMNS.map((c) => (["input_seq_len", "output_seq_len", "concurrency"].includes(c) ? (r[c] ?? "").padStart(6, "0") : r[c] ?? ""));
+  const load = LOAD_COLUMNS.map((c) => r[c] ?? "");
+  return [...base, ...(load.some((x) => x !== "") ? load : [])].join("|");
 }
 
 export const AGGREGATE_COLUMNS = [
@@ -96,6 +99,7 @@ export function aggregateRuns(rows: Record<string, string>[]): Record<string, st
   for (const g of groups.values()) {
     const o: Record<string, string> = {};
     for (const c of INPUT_COLUMNS) o[c] = g[0][c];
+    for (const c of LOAD_COLUMNS) if (g[0][c] !== undefined) o[c] = g[0][c];
     o.runs = String(g.length);
     const metric = (c: string) => g.map((r) => Number(r[c]));
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

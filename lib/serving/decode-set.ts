@@ -67,6 +67,8 @@ export class DecodeSet {
   sumCtx = 0;
   /** KV tokens the decoding sequences hold. */
   kv = 0;
+  /** Σ over decoding sequences of their whole length, prompt + output. */
+  whole = 0;
   private admissions = 0;
 
   constructor(
@@ -93,6 +95,7 @@ export class DecodeSet {
     this.heap.push(s);
     this.sumCtx += r.input + r.generated - 1;
     this.kv += r.kv;
+    this.whole += r.input + r.output;
     if (r.input + r.generated - 1 < this.maxWindow) this.short.push(s);
   }
 
@@ -103,6 +106,7 @@ export class DecodeSet {
     r.kv = s.kv0 + (r.generated - s.gen0);
     this.sumCtx -= r.input + r.generated - 1;
     this.kv -= r.kv;
+    this.whole -= r.input + r.output;
     const last = this.slots.pop()!;
     if (last !== s) {
       this.slots[s.index] = last;
@@ -151,13 +155,6 @@ export class DecodeSet {
     return s;
   }
 
-  /** Σ over decoding sequences of their whole length, prompt + output. */
-  wholeLength(): number {
-    let s = 0;
-    for (const x of this.slots) s += x.r.input + x.r.output;
-    return s;
-  }
-
   /** Contexts of the sequences still below the largest sliding window (rare: prompts shorter than it). */
   shortContexts(): number[] {
     const out: number[] = [];
@@ -172,5 +169,6 @@ export class DecodeSet {
   clearSums(): void {
     this.kv = 0;
     this.sumCtx = 0;
+    this.whole = 0;
   }
 }

@@ -133,7 +133,7 @@ export class Replica implements ReplicaView {
   }
 
   fullReservation(): number {
-    let s = this.decodeSet.wholeLength();
+    let s = this.decodeSet.whole;
     for (const r of this.prefilling) s += r.input + r.output;
     return s;
   }
