@@ -42,6 +42,7 @@ const PolicyFile = z.object({
   default_fit: z.object({ parameters: z.array(z.string()), reason: z.string() }).strict(),
   transfer: z.object({
     engine_families: z.object({ value: z.record(z.string(), z.array(z.string())), source: z.string() }).strict(),
+    kernel_families: z.object({ value: z.record(z.string(), z.array(z.string())), source: z.string() }).strict(),
     engine_outside_family: Distance,
     other_vendor: Distance,
     unknown_hardware: Distance,

@@ -28,6 +28,12 @@ export const CalibrationFile = z
     ),
     in_sample_mape: ErrorTable,
     cross_validation: z.record(z.string(), ErrorTable),
+    /**
+     * What the fitted rows ran: the MoE expert weight dtypes among them. moe_compute times one kernel
+     * family (grouped GEMMs of that weight format: MXFP4 Marlin/TRT-LLM gen kernels are not the FP8 or
+     * BF16 ones), so it applies only to runs whose experts have one of these dtypes.
+     */
+    scope: z.object({ expert_dtypes: z.array(z.string()) }).strict().optional(),
     notes: z.string().optional(),
   })
   .strict();
@@ -40,6 +46,8 @@ export interface Calibration {
   file?: CalibrationFile;
   /** Parameter values applied, by name. */
   values: ParamValues;
+  /** MoE expert weight dtypes moe_compute was fitted on (undefined: not recorded, applies to all). */
+  expertDtypes?: string[];
   describe(): string;
 }
 
@@ -67,6 +75,7 @@ export function calibrationFromFile(file: CalibrationFile, source: string): Prof
     name: file.name,
     file,
     values,
+    expertDtypes: file.scope?.expert_dtypes,
     describe: () => `${source}: fitted ${file.created} on ${file.data.configurations} configurations of ${file.data.file} (${file.data.filter}); ` + Object.entries(file.parameters).map(([k, v]) => `${k}=${Number(v.value.toPrecision(3))}`).join(", "),
   };
 }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { getHardware } from "../hardware/registry";
 import { TRANSFER_POLICY, CALIBRATION_PARAMETERS, type ParamName, type ParamValues } from "./parameters";
-import { CALIBRATION_DIR, listProfiles, loadCalibration, profilePath, type Calibration } from "./profile";
+import { CALIBRATION_DIR, listProfiles, loadCalibration, profilePath, type Calibration, type CalibrationFile } from "./profile";
 
 const cache = new Map<string, Calibration | undefined>();
 
@@ -30,34 +30,51 @@ export function engineDistance(a: string, b: string): number {
   return i >= 0 ? i : TRANSFER_POLICY.engine_outside_family.value;
 }
 
+/** The kernel family of a chip's instruction set (data/policy/calibration.json kernel_families), if any. */
+export function kernelFamily(hardware: string): string | undefined {
+  try {
+    const isa = getHardware(hardware).isa;
+    return Object.entries(TRANSFER_POLICY.kernel_families.value).find(([, v]) => v.includes(isa))?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+const valuesOf = (p: CalibrationFile, kind: "efficiency" | "engine"): ParamValues =>
+  Object.fromEntries((Object.entries(p.parameters) as [ParamName, { value: number }][]).filter(([k]) => CALIBRATION_PARAMETERS[k].kind === kind).map(([k, v]) => [k, v.value]));
+
 /**
- * The calibration for a hardware × engine: the profile fitted for it; else the engine's profile fitted
- * on every GPU it ran on (any-<engine>.json); otherwise a transfer through the
- * physics — efficiency factors (fractions of the chip's peaks) from the profile of the nearest hardware,
- * engine overheads (host times) from the profile of the nearest engine; then data/calibration/global.json;
- * then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
+ * The calibration for a hardware × engine: the profile fitted for it; otherwise a transfer through the
+ * physics — efficiency factors (fractions of the chip's own peaks) from the nearest fitted chip of the
+ * same kernel family (none outside it: the defaults stay), engine host times from the engine's profile
+ * fitted on every GPU it ran on (any-<engine>.json) or else the nearest engine's; then
+ * data/calibration/global.json; then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
  */
 export function calibrationFor(hardware: string, engine: string): Calibration | undefined {
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
   const specific = profilePath(hardware, engine);
-  const engineWide = profilePath("any", engine);
   let hit: Calibration | undefined;
   if (fs.existsSync(specific)) hit = loadCalibration(specific);
-  else if (fs.existsSync(engineWide)) hit = loadCalibration(engineWide);
   else {
     const profiles = listProfiles().filter((p) => p.hardware && p.engine);
-    const global = path.join(CALIBRATION_DIR, "global.json");
+    const engineWide = listProfiles().find((p) => p.hardware === null && p.engine === engine);
     const w = TRANSFER_POLICY.tie_break_weight.value;
-    if (profiles.length) {
-      const byHw = [...profiles].sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
-      const byEngine = [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
-      const values: ParamValues = {};
-      for (const [k, v] of Object.entries(byHw.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "efficiency") values[k] = v.value;
-      for (const [k, v] of Object.entries(byEngine.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "engine") values[k] = v.value;
-      const name = byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${byHw.name} (efficiency) + ${byEngine.name} (engine) → ${hardware}/${engine}`;
-      const why = `transferred: no profile fitted for ${hardware} × ${engine}; efficiency factors from ${byHw.name} (nearest hardware), engine overheads from ${byEngine.name} (nearest engine)`;
-      hit = { name, file: byHw, values, describe: () => why };
+    const family = kernelFamily(hardware);
+    const byHw = profiles
+      .filter((p) => family !== undefined && kernelFamily(p.hardware!) === family)
+      .sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
+    const byEngine = engineWide ?? [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
+    const global = path.join(CALIBRATION_DIR, "global.json");
+    if (byHw || byEngine) {
+      const values: ParamValues = { ...(byHw ? valuesOf(byHw, "efficiency") : {}), ...(byEngine ? valuesOf(byEngine, "engine") : {}) };
+      const effName = byHw?.name ?? "defaults";
+      const name = byHw && byEngine && byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${effName} (efficiency) + ${byEngine?.name ?? "defaults"} (engine) → ${hardware}/${engine}`;
+      const eff = byHw
+        ? `efficiency factors from ${byHw.name} (nearest fitted chip of kernel family ${family})`
+        : `efficiency factors at their defaults (no fitted chip of kernel family ${family ?? "unknown"}: data/policy/calibration.json kernel_families)`;
+      const why = `transferred: no profile fitted for ${hardware} × ${engine}; ${eff}, engine overheads from ${byEngine?.name ?? "the defaults"}${engineWide ? " (fitted on every GPU this engine ran on)" : " (nearest engine)"}`;
+      hit = { name, file: byHw ?? byEngine, values, expertDtypes: byHw?.scope?.expert_dtypes, describe: () => why };
     } else if (fs.existsSync(global)) hit = loadCalibration(global);
   }
   cache.set(key, hit);

@@ -25,6 +25,7 @@ export interface HardwareRow {
   name: string;
   vendor: string;
   form_factor: string;
+  isa: string;
   memory_gb: number;
   driver_total_mib: number | null;
   bandwidth_tbps: number;
@@ -42,6 +43,7 @@ export function hardwareRow(p: HardwareProfile): HardwareRow {
     name: p.name,
     vendor: p.vendor,
     form_factor: p.form_factor,
+    isa: p.isa,
     memory_gb: p.memory.capacity_gb.value,
     driver_total_mib: p.memory.driver_total_mib?.value ?? null,
     bandwidth_tbps: p.memory.bandwidth_tbps.value,
@@ -62,10 +64,10 @@ function table(header: string[], rows: string[][], numeric: boolean[]): string {
 
 function listText(rows: HardwareRow[]): string {
   const n = (v: number | null) => (v === null ? "–" : v.toLocaleString("en-US", { maximumFractionDigits: LIST_DECIMALS }));
-  const header = ["id", "name", "vendor", "GB", "driver MiB", "TB/s", "bf16 TF", "fp8 TF", "fp4 TF", "domain", "kernel tables"];
-  const numeric = [false, false, false, true, true, true, true, true, true, true, false];
-  const body = rows.map((r) => [r.id, r.name, r.vendor, n(r.memory_gb), n(r.driver_total_mib), n(r.bandwidth_tbps), n(r.bf16_tflops), n(r.fp8_tflops), n(r.fp4_tflops), String(r.scale_up_domain_gpus), r.kernel_tables ? "yes" : "no"]);
-  return table(header, body, numeric) + `${rows.length} profiles (data/hardware); dense peaks in TFLOPS; domain = GPUs per scale-up domain. \`mantile hardware show ID\` for sources.\n`;
+  const header = ["id", "name", "vendor", "isa", "GB", "driver MiB", "TB/s", "bf16 TF", "fp8 TF", "fp4 TF", "domain", "kernel tables"];
+  const numeric = [false, false, false, false, true, true, true, true, true, true, true, false];
+  const body = rows.map((r) => [r.id, r.name, r.vendor, r.isa, n(r.memory_gb), n(r.driver_total_mib), n(r.bandwidth_tbps), n(r.bf16_tflops), n(r.fp8_tflops), n(r.fp4_tflops), String(r.scale_up_domain_gpus), r.kernel_tables ? "yes" : "no"]);
+  return table(header, body, numeric) + `${rows.length} profiles (data/hardware); dense peaks in TFLOPS; isa = kernel target (CUDA compute capability / AMD gfx); domain = GPUs per scale-up domain. \`mantile hardware show ID\` for sources.\n`;
 }
 
 const isFact = (v: unknown): v is Fact => typeof v === "object" && v !== null && "value" in v && "unit" in v && "source" in v;

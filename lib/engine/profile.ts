@@ -35,6 +35,8 @@ export const EngineProfile = z
     request_overhead_ms: Fact,
     /** Whether sliding-window layers keep only the window of KV (hybrid allocator). */
     sliding_window_kv_trim: z.boolean(),
+    /** Model families (config model_type) whose sliding window this engine version does not apply: they run full attention and keep full-length KV. */
+    sliding_window_ignored: z.object({ families: z.array(z.string()), source: z.string() }).strict().optional(),
     /** How memory for the KV pool is counted: a fraction of the device's total (vLLM, SGLang) or of what is free after weights and the runtime reserve (TensorRT-LLM). */
     kv_memory_basis: z.object({ value: z.enum(["total", "free"]), source: z.string() }).strict(),
     /** Host work overlapped with the GPU (TensorRT-LLM overlap scheduler, SGLang overlap schedule): a step takes max(GPU, host) instead of GPU + host. */

@@ -8,6 +8,13 @@ export const HardwareProfile = z
     vendor: z.enum(["NVIDIA", "AMD", "Intel"]),
     /** Module form: SXM/OAM boards sit in a scale-up domain; PCIe cards talk over PCIe. */
     form_factor: z.enum(["SXM", "OAM", "PCIe", "Superchip"]),
+    /**
+     * The instruction-set target engines compile their kernels for: CUDA compute capability (sm_90 = Hopper
+     * GH100; NVIDIA "CUDA GPUs" list, developer.nvidia.com/cuda-gpus) or the AMD gfx target (ROCm
+     * "GPU hardware specifications"). Chips with one target run the same kernels, so a fitted efficiency
+     * factor (a fraction of the chip's own peak) carries over between them and to no other chip.
+     */
+    isa: z.string().regex(/^(sm_\d+|gfx\d+|gaudi\d+)$/, "sm_NN, gfxNNN or gaudiN"),
     /** Names benchmark data and users use for this chip (case-insensitive match). */
     aliases: z.array(z.string()),
     /** Dense (not sparse) tensor-core peak per dtype, TFLOPS (or TOPS for int). Missing = unsupported. */

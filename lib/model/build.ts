@@ -169,6 +169,15 @@ export function attentionWindows(ir: ModelIR): (number | null)[] {
   return [...new Set(ir.layers.filter((l) => l.attention).map((l) => l.attention!.window))];
 }
 
+/** The model as an engine that does not apply its sliding windows runs it: every layer full attention (the window field and its memo keys cleared). */
+export function withFullAttention(ir: ModelIR): ModelIR {
+  if (!ir.layers.some((l) => l.attention?.window)) return ir;
+  return {
+    ...ir,
+    layers: ir.layers.map((l) => (l.attention?.window ? { ...l, attention: { ...l.attention, window: null, windowKind: undefined } } : l)),
+  };
+}
+
 /** KV-cache elements stored per token per attention layer (K and V, or MLA's compressed latent + rope key). */
 export function kvElementsPerToken(a: AttentionSpec): number {
   if (a.mla) return a.mla.kvLoraRank + a.mla.ropeHeadDim;

@@ -11,6 +11,7 @@ import { convertRow } from "./convert";
 import { fit, FIT_METRICS, kFolds, mapeOf, predictWith, type FitMetric, type FitRow, type Prediction } from "./fit";
 import { aggregateRuns } from "./inferencemax";
 import { actualNumber, ConfigRow } from "./standard";
+import { expertDtypeOf } from "../run/resolve";
 
 export interface CalibrateOptions {
   data: string;
@@ -90,7 +91,7 @@ export function loadFitRows(data: string, profile: string): { rows: FitRow[]; ha
     rows.push({
       config,
       actual,
-      labels: { "isl/osl": `${config.input_seq_len}/${config.output_seq_len}`, concurrency: load, hardware: req.hardware.id, engine: req.engine.id, model: req.model.id },
+      labels: { "isl/osl": `${config.input_seq_len}/${config.output_seq_len}`, concurrency: load, hardware: req.hardware.id, engine: req.engine.id, model: req.model.id, experts: expertDtypeOf(req.model, req) ?? "dense" },
     });
   }
   if (rows.length === 0) throw new InputError(`no rows of ${data} match profile ${profile}`);
@@ -158,6 +159,7 @@ export function calibrate(opts: CalibrateOptions): CalibrateResult {
     ) as CalibrationFile["parameters"],
     in_sample_mape: { ...Object.fromEntries(FIT_METRICS.filter((x) => Number.isFinite(inSample[x])).map((x) => [`${x}_mape`, round(inSample[x])])), loss: round(full.loss, 5) },
     cross_validation: cross,
+    scope: { expert_dtypes: [...new Set(rows.map((r) => r.labels.experts).filter((d) => d !== "dense"))].sort() },
     notes: `kernel tables: ${tables === true ? "engine profile's kernel_table_ops" : tables === false ? "off (roofline only)" : tables.join(", ")}; ${full.evals} loss evaluations in the full fit; CV refits start from the defaults`,
   };
   return { file, rows, outOfFold };

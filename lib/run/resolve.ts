@@ -14,6 +14,7 @@ import { getHardware } from "../hardware/registry";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import { loadModel } from "../model/registry";
+import { withFullAttention } from "../model/build";
 import { bytesPerElement } from "../core/dtypes";
 import { applyEngineDefaults, sglangMaxRunning } from "../engine/defaults";
 import { memoryReport } from "../parallel/memory";
@@ -46,15 +47,38 @@ function builderBytes(plan: ParallelPlan, model: ModelIR): { weightBytes: number
   return { weightBytes: bytesPerElement(linear), kvBytes: bytesPerElement(plan.kvCache) };
 }
 
+/** The MoE expert weight dtype a request runs (its plan's, else the checkpoint's); undefined for a dense model. */
+export function expertDtypeOf(model: ModelIR, req: Pick<RunRequest, "aggregated" | "disaggregated">): string | undefined {
+  if (!model.layers.some((l) => l.moe)) return undefined;
+  const plan = (req.aggregated ?? req.disaggregated?.decode)?.plan as { weights?: Partial<Record<string, string>> } | undefined;
+  return plan?.weights?.experts ?? model.defaultDtypes.experts;
+}
+
+/**
+ * A calibration limited to what it was fitted on: moe_compute times the grouped GEMMs of one expert weight
+ * format, so a run whose experts have another dtype keeps the default (recorded in the name and reason).
+ */
+function scopeCalibration(cal: Calibration | undefined, model: ModelIR, req: RunRequest): Calibration | undefined {
+  const dtype = expertDtypeOf(model, req);
+  if (!cal || cal.values.moe_compute === undefined || !cal.expertDtypes || dtype === undefined || cal.expertDtypes.includes(dtype)) return cal;
+  const { moe_compute: _dropped, ...values } = cal.values;
+  const why = `${cal.describe()}; moe_compute not applied: fitted on ${cal.expertDtypes.join("/")} experts, this run's are ${dtype} (default kept)`;
+  return { ...cal, name: `${cal.name} (without moe_compute)`, values, describe: () => why };
+}
+
 export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): ResolvedRun {
-  const model = typeof req.model === "string" ? sources.model(req.model) : req.model;
+  const given = typeof req.model === "string" ? sources.model(req.model) : req.model;
   const hardware = typeof req.hardware === "string" ? sources.hardware(req.hardware) : req.hardware;
   const baseEngine = typeof req.engine === "object" ? req.engine : sources.engine(req.engine ?? "vllm");
-  const cal = sources.calibration(req.calibration, hardware.id, baseEngine.id);
+  const assumptions = [...(req.assumptions ?? [])];
+  // An engine version that does not apply a family's sliding window runs it as full attention (data/engines sliding_window_ignored).
+  const ignored = baseEngine.sliding_window_ignored;
+  const model = ignored?.families.includes(given.family) ? withFullAttention(given) : given;
+  if (model !== given) assumptions.push({ what: "sliding window", value: "not applied: full attention, full-length KV", why: `${baseEngine.id} with ${given.family}: ${ignored!.source}` });
+  const cal = scopeCalibration(sources.calibration(req.calibration, hardware.id, baseEngine.id), model, req);
   const overrides = checkParameters({ ...(req.overrides ?? {}) });
   const baseEfficiency = sources.efficiency();
   const workload = req.workload === undefined ? undefined : parseOrThrow(Workload, req.workload, "workload");
-  const assumptions = [...(req.assumptions ?? [])];
   const settings = req.engineSettings ?? {};
 
   // Calibrated factors and engine times replace the defaults; user overrides win over both; factors

@@ -17,7 +17,7 @@ describe("mantile hardware (real process)", () => {
 
   it("prints a table with one line per profile", () => {
     const out = execFileSync("node", [BIN, "hardware"], { encoding: "utf8" });
-    expect(out).toMatch(/^id\s+name\s+vendor\s+GB\s+driver MiB\s+TB\/s\s+bf16 TF\s+fp8 TF\s+fp4 TF\s+domain\s+kernel tables$/m);
+    expect(out).toMatch(/^id\s+name\s+vendor\s+isa\s+GB\s+driver MiB\s+TB\/s\s+bf16 TF\s+fp8 TF\s+fp4 TF\s+domain\s+kernel tables$/m);
     expect(out).toMatch(/^h100-nvl\s+NVIDIA H100 NVL 94GB .*\s94\s+95,830\s+3\.9\s+835\.5\s+1,670\.5\s+–\s+2\s+no$/m);
     expect(out).toMatch(/^28 profiles/m);
   });

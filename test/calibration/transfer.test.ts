@@ -1,0 +1,72 @@
+/**
+ * What a prediction takes from a calibration it was not fitted for: efficiency factors only from a chip
+ * of the same kernel family (data/policy/calibration.json kernel_families), moe_compute only for the
+ * expert dtype it was fitted on (profile scope), and an engine that ignores a family's sliding window
+ * runs that model as full attention.
+ */
+import { describe, expect, it } from "vitest";
+import { calibrationFor, clearCalibrationCache, kernelFamily } from "../../lib/calibration/transfer";
+import { loadCalibration, profilePath } from "../../lib/calibration/profile";
+import { getEngine } from "../../lib/engine/profile";
+import { resolveRun } from "../../lib/run/resolve";
+import { simplePlan } from "../../lib/parallel/plan";
+
+describe("calibration transfer by kernel family", () => {
+  it("maps chips to the family of their instruction set", () => {
+    expect(kernelFamily("a100-sxm")).toBe("ampere-ada"); // sm_80
+    expect(kernelFamily("l40s")).toBe("ampere-ada"); // sm_89
+    expect(kernelFamily("h200")).toBe("hopper"); // sm_90
+    expect(kernelFamily("gb200")).toBe("blackwell"); // sm_100
+    expect(kernelFamily("mi300x")).toBe("cdna"); // gfx942
+  });
+
+  it("a Hopper chip without a fit takes H100's efficiency factors; an Ampere chip keeps the defaults", () => {
+    clearCalibrationCache();
+    const h200 = calibrationFor("h200", "trtllm")!;
+    // Efficiency: the only fitted sm_90 chip is h100-sxm (vllm); engine times: trtllm's own B200 profile (its family, rank 0).
+    expect(h200.name).toBe("h100-sxm-vllm (efficiency) + b200-trtllm (engine) → h200/trtllm");
+    const h100vllm = loadCalibration(profilePath("h100-sxm", "vllm"));
+    expect(h200.values.memory_bandwidth).toBe(h100vllm.values.memory_bandwidth);
+    const a100 = calibrationFor("a100-sxm", "trtllm")!;
+    // No fitted sm_80/86/89 chip: no efficiency factor at all, only the engine's host times.
+    expect(a100.name).toBe("defaults (efficiency) + b200-trtllm (engine) → a100-sxm/trtllm");
+    // b200-trtllm fits memory_bandwidth, moe_compute, kernel_gap_graph_us (chip factors) and three host times.
+    expect(Object.keys(a100.values).sort()).toEqual(["per_seq_overhead_us", "request_overhead_ms", "step_overhead_ms"]);
+    expect(a100.values.memory_bandwidth).toBeUndefined();
+  });
+});
+
+describe("moe_compute applies only to the expert dtype it was fitted on", () => {
+  const run = (model: string, precision?: "fp8") =>
+    resolveRun({
+      model, hardware: "b200", engine: "trtllm",
+      aggregated: { workers: 1, plan: simplePlan({ tp: 8, ep: 8, weights: precision ? { experts: precision, ffn: precision, attention: precision } : undefined }) },
+    });
+  it("GPT-OSS (MXFP4 experts, as fitted) keeps it; Mixtral with FP8 experts does not", () => {
+    const fitted = loadCalibration(profilePath("b200", "trtllm"));
+    expect(fitted.expertDtypes).toEqual(["mxfp4"]);
+    const gptoss = run("openai/gpt-oss-120b");
+    expect(gptoss.calibration?.values.moe_compute).toBe(fitted.values.moe_compute);
+    const mixtral = run("mistralai/Mixtral-8x7B-v0.1", "fp8");
+    expect(mixtral.calibration?.name).toBe("b200-trtllm (without moe_compute)");
+    expect(mixtral.calibration?.values.moe_compute).toBeUndefined();
+    expect(mixtral.efficiency.moe_compute.value).toBe(0.5); // data/efficiency/defaults.json moe_compute
+    expect(mixtral.calibration?.values.memory_bandwidth).toBe(fitted.values.memory_bandwidth);
+  });
+});
+
+describe("an engine that ignores a family's sliding window", () => {
+  const windows = (engine: string) => {
+    const r = resolveRun({ model: "mistralai/Mistral-7B-v0.1", hardware: "h100-sxm", engine, aggregated: { workers: 1, plan: simplePlan({ tp: 1 }) } });
+    return { windows: [...new Set(r.model.layers.filter((l) => l.attention).map((l) => l.attention!.window))], assumption: r.assumptions.find((a) => a.what === "sliding window") };
+  };
+  it("TensorRT-LLM 0.17 runs Mistral-7B v0.1 (sliding_window 4096 in its config) as full attention; vLLM keeps the window", () => {
+    expect(getEngine("trtllm", "0.17").sliding_window_ignored?.families).toContain("mistral");
+    const trt = windows("trtllm-0.17");
+    expect(trt.windows).toEqual([null]);
+    expect(trt.assumption?.why).toMatch(/max_attention_window_size/);
+    const vllm = windows("vllm");
+    expect(vllm.windows).toEqual([4096]);
+    expect(vllm.assumption).toBeUndefined();
+  });
+});
