@@ -1,4 +1,7 @@
-/** Benchmark-style metrics from a simulation's record, defined as vLLM's benchmark_serving reports them. */
+/**
+ * Benchmark-style metrics from a simulation's record, defined as the benchmark clients report them
+ * (METRIC_DEFINITIONS: vLLM vllm/benchmarks/serve.py, the same definitions genai-perf and trtllm-bench use).
+ */
 import { distribution, weightedDistribution, type Distribution } from "../core/stats";
 import type { Request } from "../serving/request";
 import type { SimulationResult } from "../serving/simulate";
@@ -21,6 +24,42 @@ export interface ServingMetrics {
   meanInput: number;
   meanOutput: number;
   preemptions: number;
+}
+
+/** What each metric means, as the clients define it (vLLM v0.11 vllm/benchmarks/serve.py calculate_metrics; genai-perf and trtllm-bench agree). */
+export const METRIC_DEFINITIONS = {
+  ttft: "time to first token: from the request being sent (its arrival; a client-side concurrency cap's wait excluded) to the first output token",
+  tpot: "time per output token, per request: (E2E − TTFT) / (output tokens − 1) — the first token excluded; requests with one output token have none",
+  itl: "inter-token latency: every gap between consecutive output tokens of a request (engine step times), pooled over requests",
+  e2e: "end-to-end latency: from the request being sent to its last token",
+  throughput: "(input + output tokens) / (last finish − first arrival) / GPUs; output throughput counts output tokens only",
+  requestRate: "achieved request rate: completed requests / (last finish − first arrival)",
+  goodput: "requests per second that met every bound of the SLO (TTFT, TPOT, E2E), as vLLM's --goodput computes it",
+} as const;
+
+/** A service-level objective: per-request bounds, seconds (absent = unbounded). */
+export interface Slo {
+  ttftSec?: number;
+  tpotSec?: number;
+  e2eSec?: number;
+}
+
+/** Goodput under an SLO: completed requests meeting every bound, per second of the run, and as a fraction of all. */
+export function goodput(requests: Request[], slo: Slo): { perSec: number; fraction: number; met: number } {
+  const done = requests.filter((r) => r.finish >= 0);
+  if (!done.length) return { perSec: 0, fraction: 0, met: 0 };
+  let start = Infinity;
+  let end = -Infinity;
+  let met = 0;
+  for (const r of done) {
+    start = Math.min(start, r.arrival);
+    end = Math.max(end, r.finish);
+    const ttft = r.firstToken - r.arrival;
+    const e2e = r.finish - r.arrival;
+    const tpot = r.output > 1 ? (r.finish - r.firstToken) / (r.output - 1) : 0;
+    if ((slo.ttftSec === undefined || ttft <= slo.ttftSec) && (slo.tpotSec === undefined || tpot <= slo.tpotSec) && (slo.e2eSec === undefined || e2e <= slo.e2eSec)) met++;
+  }
+  return { perSec: end > start ? met / (end - start) : 0, fraction: met / done.length, met };
 }
 
 /** Inter-token gaps a replica recorded: step seconds and how many decode tokens waited that long. */
