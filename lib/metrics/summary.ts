@@ -109,3 +109,31 @@ export function summarise(requests: Request[], replicas: ItlSamples[], gpus: num
 export function measure(sim: SimulationResult): ServingMetrics {
   return summarise(sim.requests, sim.replicas, sim.gpus);
 }
+
+/**
+ * Requests waiting for their first token at each of `points` evenly spaced times over the run: arrived
+ * (sent) and not yet given a token — queued in the engine or prefilling. Step-wise, exact at each time.
+ */
+export function waitingTimeline(requests: Request[], points = 200): { t: number[]; waiting: number[] } {
+  const done = requests.filter((r) => r.finish >= 0);
+  if (!done.length) return { t: [], waiting: [] };
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of done) {
+    start = Math.min(start, r.arrival);
+    end = Math.max(end, r.finish);
+  }
+  // +1 at each arrival, −1 at each first token; a sweep over the sorted events gives the count at any time.
+  const events = done.flatMap((r) => [{ t: r.arrival, d: 1 }, { t: r.firstToken, d: -1 }]).sort((a, b) => a.t - b.t || a.d - b.d);
+  const t: number[] = [];
+  const waiting: number[] = [];
+  let i = 0;
+  let n = 0;
+  for (let k = 0; k <= points; k++) {
+    const at = start + ((end - start) * k) / points;
+    while (i < events.length && events[i].t <= at) n += events[i++].d;
+    t.push(at);
+    waiting.push(n);
+  }
+  return { t, waiting };
+}

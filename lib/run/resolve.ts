@@ -108,7 +108,7 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
     let engine = Object.keys(settings).length ? withEngineOverrides(d.engine, settings, req.engineSettingsSource ?? "request") : d.engine;
     if (profile.defaults.rule === "sglang-gpu-memory" && settings.max_num_seqs === undefined) {
       const mem = memoryReport(model, hardware, plan, ph, memoryPolicyOf(engine));
-      const cap = sglangMaxRunning(engine, Math.max(0, mem.kvCapacityTokens.value), model.maxContext);
+      const cap = sglangMaxRunning(profile, Math.max(0, mem.kvCapacityTokens.value), model.maxContext);
       const why = `${profile.defaults.source}: max_running_requests = min(KV tokens / 2, request pool) = ${cap}`;
       engine = withEngineOverrides(engine, { max_num_seqs: cap }, why);
       assumptions.push({ what: `${what} engine max_num_seqs`, value: String(cap), why });

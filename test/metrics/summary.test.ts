@@ -1,6 +1,6 @@
 /** Client metrics from a record of requests, derived by hand. */
 import { describe, expect, it } from "vitest";
-import { goodput, summarise } from "../../lib/metrics/summary";
+import { goodput, summarise, waitingTimeline } from "../../lib/metrics/summary";
 import type { Request } from "../../lib/serving/request";
 
 const req = (id: number, arrival: number, firstToken: number, finish: number, output: number): Request => ({
@@ -35,5 +35,16 @@ describe("metrics as the clients define them", () => {
     expect(goodput(rs, {}).met).toBe(3);
     // A request that never finished counts nowhere.
     expect(goodput([...rs, req(3, 3, -1, -1, 5)], {}).met).toBe(3);
+  });
+});
+
+describe("requests waiting for their first token", () => {
+  it("counts arrived requests without a token at evenly spaced times", () => {
+    // Run 0 … 4 s, 4 intervals → t = 0, 1, 2, 3, 4.
+    // t=0: A arrived (token at 0.5) → 1.  t=1: B arrived (token 1.2), A has its token → 1.
+    // t=2: C arrived (token 3.0) → 1.  t=3: C's token at 3.0 counts as given (−1 sorts before +1 at a tie) → 0.  t=4: 0.
+    const w = waitingTimeline(rs, 4);
+    expect(w.t).toEqual([0, 1, 2, 3, 4]);
+    expect(w.waiting).toEqual([1, 1, 1, 0, 0]);
   });
 });

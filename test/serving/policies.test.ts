@@ -12,6 +12,8 @@ import { getHardware } from "../../lib/hardware/registry";
 import { loadModel } from "../../lib/model/registry";
 import { simplePlan } from "../../lib/parallel/plan";
 import { simulate, type SimulationResult } from "../../lib/serving/simulate";
+import { resolveRun } from "../../lib/run/resolve";
+import { poolMemory } from "../../lib/run/predict";
 import type { WorkloadInput } from "../../lib/serving/workload";
 
 const llama = loadModel("meta-llama/Llama-3.1-8B");
@@ -92,5 +94,19 @@ describe("offline load", () => {
     // While requests wait (first two waves), decode steps run a full batch.
     const early = r.timeline.filter((s) => s.t < r.requests[63].firstToken && s.prefillTokens === 0);
     for (const s of early) expect(s.running).toBe(32);
+  });
+});
+
+describe("SGLang defaults as a run resolves them", () => {
+  it("max_running_requests = min(KV tokens / 2, request pool) from the profile's rule (engine launched without flags)", () => {
+    const r = resolveRun({ model: "meta-llama/Llama-3.1-8B", hardware: "h100-sxm", engine: "sglang", aggregated: { workers: 1, plan: simplePlan({ tp: 1 }) } });
+    const e = r.aggregated!.engine;
+    const kv = poolMemory(r, r.aggregated!, "decode").kvCapacityTokens;
+    // Llama 3.1 8B: context 131,072. An H100 holds a few hundred thousand KV tokens, so
+    // pool = min(max(⌊kv / 131072 × 512⌋, 2048), 4096) = 2048 (kv < 524,288) and kv / 2 > 2048: the cap is 2048.
+    expect(kv).toBeGreaterThan(4096);
+    expect(kv).toBeLessThan(524_288);
+    expect(e.max_num_seqs.value).toBe(2048);
+    expect(r.assumptions.some((a) => a.what === "aggregated engine max_num_seqs" && a.value === "2048")).toBe(true);
   });
 });
