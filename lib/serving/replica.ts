@@ -73,6 +73,8 @@ export class Replica implements ReplicaView {
   /** Inter-token gaps: step seconds and the number of decode tokens that waited that long. */
   readonly itlSeconds: number[] = [];
   readonly itlWeights: number[] = [];
+  /** Steps since the last decode step that decoded nothing while sequences were decoding: their time and how many sequences waited. */
+  private readonly pauses: { seconds: number; seqs: number }[] = [];
   private pending: { end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
 
   constructor(readonly cfg: ReplicaConfig) {
@@ -204,9 +206,29 @@ export class Replica implements ReplicaView {
     const prefillTokens = base.prefillTokens;
     this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
     if (nDec) {
-      this.itlSeconds.push(seconds / k / this.decodeSet.gain);
-      this.itlWeights.push(Math.round(nDec * k * this.decodeSet.gain));
-    }
+      const gain = this.decodeSet.gain;
+      const per = seconds / k / gain;
+      // Steps that paused the decoding sequences (SGLang prefills alone) lengthen their next gap: a sequence
+      // decoding since pause j waited through pauses j…last. Those that joined since the last pause did not.
+      let left = Math.round(nDec * k * gain);
+      let waited = this.pauses.reduce((s, p) => s + p.seconds, 0);
+      let before = 0;
+      for (const p of this.pauses) {
+        const n = Math.round(Math.min(p.seqs, nDec) * gain) - before;
+        if (n > 0) {
+          this.itlSeconds.push(per + waited);
+          this.itlWeights.push(n);
+          left -= n;
+          before += n;
+        }
+        waited -= p.seconds;
+      }
+      this.pauses.length = 0;
+      if (left > 0) {
+        this.itlSeconds.push(per);
+        this.itlWeights.push(left);
+      }
+    } else if (this.decodeSet.size > 0) this.pauses.push({ seconds, seqs: this.decodeSet.size });
     this.stepCount += k;
     this.pending = { end: now + seconds, k, decodes: nDec, chunks };
     this.busyUntil = now + seconds;

@@ -14,6 +14,7 @@ import { simplePlan } from "../../lib/parallel/plan";
 import { simulate, type SimulationResult } from "../../lib/serving/simulate";
 import { resolveRun } from "../../lib/run/resolve";
 import { poolMemory } from "../../lib/run/predict";
+import { measure } from "../../lib/metrics/summary";
 import type { WorkloadInput } from "../../lib/serving/workload";
 
 const llama = loadModel("meta-llama/Llama-3.1-8B");
@@ -42,12 +43,19 @@ describe("vLLM V1 policy", () => {
 describe("SGLang policy", () => {
   it("the decode batch pauses while a waiting prompt prefills (no mixed chunk by default)", () => {
     const e = getEngine("sglang");
-    const r = run(e, { kind: "closed", concurrency: 8, requests: 32, input: fixed(1000), output: fixed(128) }, 1);
+    // Output lengths spread (64…192) so requests finish at different steps and new prompts arrive while others decode.
+    const r = run(e, { kind: "closed", concurrency: 8, requests: 32, input: fixed(1000), output: { kind: "uniform", min: 64, max: 192 } }, 1);
     const prefills = r.timeline.filter((s) => s.prefillTokens > 0);
     expect(prefills.length).toBeGreaterThan(0);
     // Every step with prompt tokens decodes nothing; the running batch still exists (it was paused, not finished).
     for (const s of prefills) expect(s.decodes).toBe(0);
     expect(prefills.some((s) => s.running > 1)).toBe(true);
+    // The paused sequences' next token gap spans the prefill step: the token-weighted mean inter-token gap is
+    // Σ (time between a request's consecutive tokens) / Σ (output − 1) — exactly what the requests' timestamps say.
+    const m = measure(r);
+    const done = r.requests.filter((q) => q.finish >= 0 && q.output > 1);
+    const gaps = done.reduce((s, q) => s + (q.finish - q.firstToken), 0) / done.reduce((s, q) => s + q.output - 1, 0);
+    expect(m.itl.mean).toBeCloseTo(gaps, 6);
   });
 
   it("admission reserves KV for outputs: the first prefill batch admits only the requests whose input + clipped output fit the pool", () => {
