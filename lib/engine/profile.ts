@@ -22,6 +22,8 @@ export const EngineProfile = z
     /** Fraction of GPU memory the engine may use for weights + KV + activations. */
     gpu_memory_utilization: Fact,
     kv_block_size: Fact,
+    /** Prefix (radix / block-reuse) cache: a prompt whose leading blocks are cached prefills only the rest. */
+    prefix_caching: z.object({ enabled: z.boolean(), source: z.string(), uncertain: z.boolean().optional() }).strict(),
     /** Memory kept outside the KV pool: CUDA graphs, activations workspace, NCCL buffers, allocator slack. */
     runtime_reserve_gb: Fact,
     cuda_graphs_decode: z.boolean(),

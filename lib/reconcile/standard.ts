@@ -15,7 +15,7 @@ export const INPUT_COLUMNS = [
  */
 export const LOAD_COLUMNS = [
   "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "kv_cache_dtype", "gpu_memory_utilization",
-  "engine_version", "random_range_ratio",
+  "engine_version", "random_range_ratio", "prefix_len", "prefix_reuse", "prefix_groups",
 ] as const;
 
 export const ACTUAL_COLUMNS = [
@@ -94,6 +94,10 @@ export const ConfigRow = z.object({
   engine_version: z.string().trim().default(""),
   /** Request lengths uniform in [⌊r·L⌋, L] around the nominal L (InferenceMAX's client: 0.8; fixed lengths: 1). */
   random_range_ratio: optNum("random_range_ratio"),
+  /** Shared prompt prefix (lib/serving/workload.ts Prefix): its length in tokens, the share of requests that carry it, how many distinct prefixes. */
+  prefix_len: optInt("prefix_len"),
+  prefix_reuse: optNum("prefix_reuse"),
+  prefix_groups: optInt("prefix_groups"),
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 

@@ -6,13 +6,13 @@
 import type { Assumption } from "../core/explain";
 import { InputError } from "../core/validate";
 import { decodeBatch } from "../cost/batch";
-import { memoryPolicyOf } from "../engine/profile";
+import { memoryPolicyOf, type EngineProfile } from "../engine/profile";
 import { measure, type ServingMetrics } from "../metrics/summary";
 import { attentionWindows } from "../model/build";
 import { memoryReport } from "../parallel/memory";
 import { simulate, type SimulationResult } from "../serving/simulate";
 import { steadyState, type SteadyState } from "../serving/steady-state";
-import { meanLength } from "../serving/workload";
+import { meanLength, type Prefix } from "../serving/workload";
 import { buildStepModel } from "../step/build";
 import type { Pool, ResolvedRun } from "./request";
 import { decodePool } from "./resolve";
@@ -100,6 +100,17 @@ export function predictRun(r: ResolvedRun): RunPrediction {
 }
 
 /** Fast analytic mode for single-pool closed-loop runs (see lib/serving/steady-state.ts). */
+/**
+ * Prompt tokens per request a prefix cache serves in steady state: the share of requests carrying a
+ * prefix × its whole blocks (at least one token computed). Assumes every prefix resident (first
+ * requests' misses and evictions are the simulator's business).
+ */
+export function expectedCachedInput(prefix: Prefix | undefined, meanInput: number, engine: EngineProfile): number {
+  if (!prefix || !engine.prefix_caching.enabled) return 0;
+  const block = engine.kv_block_size.value;
+  return prefix.reuse * Math.floor(Math.min(prefix.tokens, meanInput - 1) / block) * block;
+}
+
 export function predictSteadyState(r: ResolvedRun): SteadyState {
   const wl = r.workload;
   if (!r.aggregated || wl?.kind !== "closed") throw new InputError("the analytic steady state covers aggregated (single-pool) closed-loop runs only");
@@ -109,6 +120,7 @@ export function predictSteadyState(r: ResolvedRun): SteadyState {
     concurrency: wl.concurrency,
     meanInput: meanLength(wl.input),
     meanOutput: meanLength(wl.output),
+    cachedInput: expectedCachedInput(wl.prefix, meanLength(wl.input), pool.engine),
     mixedModel: buildStepModel(r.model, r.hardware, pool.plan, "prefill", pool.engine, r.efficiency, r.useKernelTables),
     decodeModel: buildStepModel(r.model, r.hardware, pool.plan, "decode", pool.engine, r.efficiency, r.useKernelTables),
     tokenBudget: pool.engine.max_num_batched_tokens.value * dp,

@@ -8,7 +8,7 @@ import type { Replica } from "./replica";
 
 export type SimEvent =
   | { kind: "enter"; t: number; r: Request }
-  | { kind: "arrival"; t: number; input: number; output: number }
+  | { kind: "arrival"; t: number; input: number; output: number; prefix?: { group: number; tokens: number } }
   | { kind: "kv-transfer-done"; t: number; r: Request }
   | { kind: "step-done"; t: number; replica: Replica; index: number };
 

@@ -36,6 +36,16 @@ export interface ReplicaConfig {
   speculative?: { draftTokens: number; tokensPerStep: number; draftFraction: number };
   /** Attention-DP balancing (TensorRT-LLM attention_dp_config): steps new prompts may wait; 0 = admit at once. */
   prefillWaitSteps: number;
+  /** Prefix cache (engine prefix_caching): reuse is counted in whole blocks of this many tokens; absent = no prefix cache. */
+  prefixBlockTokens?: number;
+}
+
+/** A prompt prefix resident in a replica's KV pool: shared by the requests using it, evictable when none does. */
+interface CachedPrefix {
+  tokens: number;
+  users: number;
+  /** Step count of the last release (LRU eviction order). */
+  lastUse: number;
 }
 
 export interface StepRecord {
@@ -76,6 +86,13 @@ export class Replica implements ReplicaView {
   /** Steps since the last decode step that decoded nothing while sequences were decoding: their time and how many sequences waited. */
   private readonly pauses: { seconds: number; seqs: number }[] = [];
   private pending: { end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
+  /** Prefix cache: resident prefixes by group; tokens of those in use (counted in kvUsed, once) and of idle ones (in free space). */
+  private readonly prefixes = new Map<number, CachedPrefix>();
+  private prefixInUse = 0;
+  private prefixIdle = 0;
+  /** Prefix-cache lookups at admission and the prompt tokens they saved. */
+  prefixHits = 0;
+  prefixHitTokens = 0;
 
   constructor(readonly cfg: ReplicaConfig) {
     const wins = cfg.windows.filter((w): w is number => !!w);
@@ -110,15 +127,76 @@ export class Replica implements ReplicaView {
   }
 
   get kvUsed(): number {
-    return this.decodeSet.kv + this.prefillKv;
+    return this.decodeSet.kv + this.prefillKv + this.prefixInUse;
   }
 
+  /** The next waiting request; with a prefix cache, its cached leading blocks are already computed (as the engine looks them up when scheduling it). */
   headOfQueue(): Request {
-    return this.waiting[this.waitHead];
+    const r = this.waiting[this.waitHead];
+    if (this.cfg.prefixBlockTokens && r.prefixGroup !== undefined && r.kv === 0) r.prefilled = this.cachedPrefix(r);
+    return r;
   }
 
   admitHead(): Request {
-    return this.waiting[this.waitHead++];
+    const r = this.waiting[this.waitHead++];
+    if (this.cfg.prefixBlockTokens && r.prefilled > 0 && r.kv === 0) {
+      // A cache hit: the request shares the resident prefix (its KV counted once, in prefixInUse).
+      const c = this.prefixes.get(r.prefixGroup!)!;
+      if (c.users++ === 0) {
+        this.prefixIdle -= c.tokens;
+        this.prefixInUse += c.tokens;
+      }
+      r.prefixHeld = c.tokens;
+      this.prefixHits++;
+      this.prefixHitTokens += r.prefilled;
+    }
+    return r;
+  }
+
+  /**
+   * Prompt tokens of `r` found in the prefix cache: its group's resident prefix, in whole blocks, leaving at
+   * least one prompt token to compute (the engine recomputes the last token to produce logits: vLLM
+   * kv_cache_manager.get_computed_blocks caps a full hit at prompt length − 1).
+   */
+  private cachedPrefix(r: Request): number {
+    const c = this.prefixes.get(r.prefixGroup!);
+    if (!c) return 0;
+    const block = this.cfg.prefixBlockTokens!;
+    return Math.floor(Math.min(c.tokens, r.prefixTokens!, r.promptTarget - 1) / block) * block;
+  }
+
+  /** A request stops using its cached prefix (finished, preempted or handed off): the prefix stays, idle, until evicted. */
+  private releasePrefix(r: Request): void {
+    if (!r.prefixHeld) return;
+    const c = this.prefixes.get(r.prefixGroup!)!;
+    r.prefixHeld = 0;
+    if (--c.users === 0) {
+      this.prefixInUse -= c.tokens;
+      this.prefixIdle += c.tokens;
+      c.lastUse = this.stepCount;
+    }
+  }
+
+  /** A request that computed its prefix leaves it in the cache (shared from now on) if its group has none resident. */
+  private cachePrefix(r: Request): void {
+    if (!this.cfg.prefixBlockTokens || r.prefixGroup === undefined || r.prefixHeld || this.prefixes.has(r.prefixGroup)) return;
+    const tokens = Math.floor(r.prefixTokens! / this.cfg.prefixBlockTokens) * this.cfg.prefixBlockTokens;
+    if (tokens <= 0) return;
+    this.prefixes.set(r.prefixGroup, { tokens, users: 1, lastUse: this.stepCount });
+    this.prefixInUse += tokens;
+    r.kv -= tokens;
+    r.prefixHeld = tokens;
+  }
+
+  /** Idle cached prefixes live in free KV space: evict the least recently used while the pool is over-full. */
+  private evictPrefixes(): void {
+    while (this.prefixIdle > 0 && this.kvNeed(0, 0) + this.prefixIdle > this.cfg.kvCapacityTokens) {
+      let victim: [number, CachedPrefix] | undefined;
+      for (const e of this.prefixes) if (e[1].users === 0 && (!victim || e[1].lastUse < victim[1].lastUse)) victim = e;
+      if (!victim) break;
+      this.prefixes.delete(victim[0]);
+      this.prefixIdle -= victim[1].tokens;
+    }
   }
 
   kvNeed(extraTokens: number, extraSeqs: number): number {
@@ -154,6 +232,7 @@ export class Replica implements ReplicaView {
         victim = latest.r;
       }
       victim.kv = 0;
+      this.releasePrefix(victim);
       victim.preemptions++;
       // Recompute: the prompt becomes input + tokens generated so far.
       victim.promptTarget = victim.input + victim.generated;
@@ -168,6 +247,7 @@ export class Replica implements ReplicaView {
   start(now: number, nextExternalEvent = Infinity): number | null {
     const cfg = this.cfg;
     while (this.joining.length) this.decodeSet.add(this.joining.shift()!);
+    if (this.prefixIdle > 0) this.evictPrefixes();
     const plan: StepPlan = cfg.policy.plan(this);
     const { chunks } = plan;
     const nDec = plan.decodes ? this.decodeSet.size : 0;
@@ -255,6 +335,7 @@ export class Replica implements ReplicaView {
     this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
     for (const r of this.decodeSet.popFinished()) {
       r.finish = t;
+      this.releasePrefix(r);
       out.finished.push(r);
     }
     for (const [r, n] of p.chunks) {
@@ -264,10 +345,12 @@ export class Replica implements ReplicaView {
       if (r.prefilled < r.promptTarget) continue;
       this.prefilling.splice(this.prefilling.indexOf(r), 1);
       this.prefillKv -= r.kv;
+      this.cachePrefix(r);
       if (this.cfg.role === "prefill") {
         r.firstToken = t;
         out.prefilled.push(r);
         r.kv = 0;
+        this.releasePrefix(r);
         continue;
       }
       if (r.firstToken < 0) {
@@ -278,6 +361,7 @@ export class Replica implements ReplicaView {
       if (r.generated >= r.output) {
         r.finish = t;
         r.kv = 0;
+        this.releasePrefix(r);
         out.finished.push(r);
       } else this.decodeSet.add(r);
     }

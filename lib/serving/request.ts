@@ -18,6 +18,11 @@ export interface Request {
   decodeArrival: number;
   /** Replica step count when it was queued (for prefill batching waits). */
   queuedStep?: number;
+  /** Shared prompt prefix: its group and length (part of `input`). */
+  prefixGroup?: number;
+  prefixTokens?: number;
+  /** Prefix tokens this request uses from a replica's prefix cache (shared, not in `kv`); 0 = none. */
+  prefixHeld?: number;
 }
 
 /** What a replica does: both phases (aggregated), or one pool of a disaggregated deployment. */

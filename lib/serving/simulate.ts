@@ -23,7 +23,7 @@ import { makePolicy } from "./policies/index";
 import { Replica } from "./replica";
 import type { Request, Role } from "./request";
 import { Rng } from "./rng";
-import { drawLength, Workload, type WorkloadInput } from "./workload";
+import { drawLength, prefixOf, Workload, type WorkloadInput } from "./workload";
 
 export interface PoolSpec {
   plan: ParallelPlanInput;
@@ -88,6 +88,7 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     windows,
     maxRun,
     prefillWaitSteps: dp > 1 ? e.dp_prefill_wait_steps.value : 0,
+    prefixBlockTokens: e.prefix_caching.enabled ? e.kv_block_size.value : undefined,
     speculative: req.speculative && {
       draftTokens: req.speculative.draftTokens,
       tokensPerStep: req.speculative.tokensPerStep,
@@ -148,14 +149,24 @@ export function simulate(req: SimulationRequest): SimulationResult {
   const maxRequests = LIMITS.simulation.max_requests;
   if (total > maxRequests.value) throw new InputError(`the workload has ${formatLimit(total)} requests, more than the simulator holds (${formatLimit(maxRequests.value)}, data/limits.json simulation.max_requests: ${maxRequests.reason}); lower the concurrency or the request count`);
   const requests: Request[] = [];
-  const newRequest = (arrival: number, input: number, output: number): Request => {
+  const newRequest = (arrival: number, input: number, output: number, prefix?: { group: number; tokens: number }): Request => {
     const r: Request = { id: requests.length, arrival, input, output, prefilled: 0, promptTarget: input, generated: 0, kv: 0, firstToken: -1, finish: -1, preemptions: 0, decodeArrival: arrival };
+    // A shared prefix: from the trace item, or the workload's rule (no random draw, so lengths do not change with it).
+    const group = prefix?.group ?? (wl.kind === "trace" ? undefined : prefixOf(wl.prefix, r.id));
+    if (group !== undefined) {
+      r.prefixGroup = group;
+      r.prefixTokens = Math.min(input, prefix?.tokens ?? (wl.kind === "trace" ? input : wl.prefix!.tokens));
+    }
     requests.push(r);
     return r;
   };
   // Planned arrivals (open loop, trace) enter the queue one at a time: the next is queued when one arrives.
-  const planned: { t: number; input: number; output: number }[] = [];
-  if (wl.kind === "trace") for (const it of [...wl.items].sort((a, b) => a.arrival - b.arrival)) planned.push({ t: it.arrival, input: it.input, output: it.output });
+  const planned: { t: number; input: number; output: number; prefix?: { group: number; tokens: number } }[] = [];
+  if (wl.kind === "trace") {
+    for (const it of [...wl.items].sort((a, b) => a.arrival - b.arrival)) {
+      planned.push({ t: it.arrival, input: it.input, output: it.output, prefix: it.prefixGroup === undefined ? undefined : { group: it.prefixGroup, tokens: it.prefixTokens! } });
+    }
+  }
   else if (wl.kind === "open") {
     let t = 0;
     for (let i = 0; i < wl.requests; i++) {
@@ -168,7 +179,7 @@ export function simulate(req: SimulationRequest): SimulationResult {
   const queueNextArrival = () => {
     if (nextPlanned < planned.length) {
       const a = planned[nextPlanned++];
-      queue.push({ kind: "arrival", t: a.t, input: a.input, output: a.output });
+      queue.push({ kind: "arrival", t: a.t, input: a.input, output: a.output, prefix: a.prefix });
     }
   };
   queueNextArrival();
@@ -202,17 +213,18 @@ export function simulate(req: SimulationRequest): SimulationResult {
   // Open loop with a client-side cap (vllm bench serve --max-concurrency): an arrival beyond the cap waits at
   // the client, and its clock starts when it is sent (the client measures TTFT and E2E from there).
   const cap = wl.kind === "open" ? wl.maxConcurrency ?? Infinity : Infinity;
-  const clientQueue: { input: number; output: number }[] = [];
+  type Prefixed = { group: number; tokens: number } | undefined;
+  const clientQueue: { input: number; output: number; prefix: Prefixed }[] = [];
   let inFlight = 0;
-  const send = (t: number, input: number, output: number) => {
+  const send = (t: number, input: number, output: number, prefix: Prefixed) => {
     inFlight++;
-    submit(newRequest(t, input, output));
+    submit(newRequest(t, input, output, prefix));
   };
   const handle: { [K in SimEvent["kind"]]: (e: Extract<SimEvent, { kind: K }>) => void } = {
     enter: (e) => route(front).enqueue(e.r),
     arrival: (e) => {
-      if (inFlight < cap) send(e.t, e.input, e.output);
-      else clientQueue.push({ input: e.input, output: e.output });
+      if (inFlight < cap) send(e.t, e.input, e.output, e.prefix);
+      else clientQueue.push({ input: e.input, output: e.output, prefix: e.prefix });
       queueNextArrival();
     },
     "kv-transfer-done": (e) => {
@@ -226,7 +238,7 @@ export function simulate(req: SimulationRequest): SimulationResult {
         inFlight--;
         closedNext();
         const waiting = clientQueue.shift();
-        if (waiting) send(now, waiting.input, waiting.output);
+        if (waiting) send(now, waiting.input, waiting.output, waiting.prefix);
       }
       for (const r of out.prefilled) {
         const bytes = kvTransferBytes(req.model, transferPlan!, r.input);

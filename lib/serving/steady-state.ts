@@ -3,7 +3,8 @@
  * (osl − 1) decode steps. Solves the fixed point
  *   step time t = f(decoding sequences B, prefill tokens per step p, mean context),
  *   E2E = front delay + TTFT + (osl − 1)·t,  λ = C / E2E,  p = λ·isl·t,  B = C·(osl − 1)·t / E2E,
- * with TTFT = front delay + ½ step (waiting for the running step) + the steps its prompt takes.
+ * with TTFT = front delay + ½ step (waiting for the running step) + the steps its prompt takes; with a
+ * prefix cache, only the prompt tokens not cached are prefilled (p = λ·(isl − cached)·t).
  * No finite-run tail and no queueing variance: it is a mean-value model; the simulator is the reference.
  */
 import type { AttentionWork, BatchStats } from "../cost/batch";
@@ -14,6 +15,8 @@ export interface SteadyStateInput {
   concurrency: number;
   meanInput: number;
   meanOutput: number;
+  /** Mean prompt tokens per request served from the prefix cache (not computed); default 0. */
+  cachedInput?: number;
   mixedModel: StepModel;
   decodeModel: StepModel;
   tokenBudget: number;
@@ -33,14 +36,16 @@ export interface SteadyState {
   iterations: number;
 }
 
-function stats(decodes: number, ctx: number, prefillTokens: number, isl: number, windows: (number | null)[]): BatchStats {
+/** `computed` prompt tokens per request after `cached` ones: chunks sit on average at position cached + computed / 2. */
+function stats(decodes: number, ctx: number, prefillTokens: number, computed: number, cached: number, windows: (number | null)[]): BatchStats {
   const attention: Record<string, AttentionWork> = {};
-  const prefillSeqs = prefillTokens / isl;
+  const prefillSeqs = prefillTokens / computed;
+  const pos = cached + computed / 2;
   for (const w of windows) {
     const seen = w ? Math.min(ctx, w) : ctx;
-    // A prompt chunk of p tokens from an average prompt position: causal pairs ≈ p·(isl/2) (full) or p·w (window).
-    const pPairs = w ? prefillTokens * Math.min(w, isl / 2) : prefillTokens * (isl / 2);
-    const pKv = w ? prefillSeqs * Math.min(isl / 2, w) : prefillSeqs * (isl / 2);
+    // A prompt chunk of p tokens from an average prompt position: causal pairs ≈ p·pos (full) or p·min(w, pos) (window).
+    const pPairs = w ? prefillTokens * Math.min(w, pos) : prefillTokens * pos;
+    const pKv = w ? prefillSeqs * Math.min(pos, w) : prefillSeqs * pos;
     attention[windowKey(w)] = { pairs: decodes * (seen + 1) + pPairs, kvRead: decodes * seen + pKv, prefillPairs: pPairs, prefillKvRead: pKv };
   }
   return { tokens: decodes + prefillTokens, seqs: decodes + prefillSeqs, logitRows: decodes + prefillSeqs, prefillSeqs, prefillTokens, attention };
@@ -50,24 +55,26 @@ export function steadyState(x: SteadyStateInput): SteadyState {
   const C = x.concurrency;
   const isl = x.meanInput;
   const osl = x.meanOutput;
+  const cached = Math.min(x.cachedInput ?? 0, isl - 1);
+  const computed = isl - cached;
   const ctx = isl + osl / 2;
-  let t = x.decodeModel.time(stats(C, ctx, 0, isl, x.windows));
+  let t = x.decodeModel.time(stats(C, ctx, 0, computed, cached, x.windows));
   let e2e = 0;
   let ttft = 0;
   let B = C;
   let p = 0;
   let it = 0;
   for (; it < 200; it++) {
-    const chunks = Math.max(1, Math.ceil(isl / x.tokenBudget));
+    const chunks = Math.max(1, Math.ceil(computed / x.tokenBudget));
     ttft = x.frontDelay + 0.5 * t + chunks * t;
     e2e = ttft + (osl - 1) * t;
     const lambda = C / e2e;
-    p = Math.min(x.tokenBudget, lambda * isl * t);
+    p = Math.min(x.tokenBudget, lambda * computed * t);
     B = (C * (osl - 1) * t) / e2e;
     // Steps with prefill work run the mixed (eager) model; the rest are pure decode.
     const mixedShare = Math.min(1, (lambda * t) * chunks);
-    const tMixed = x.mixedModel.time(stats(B, ctx, p / Math.max(mixedShare, 1e-9) * (mixedShare > 0 ? 1 : 0), isl, x.windows));
-    const tDecode = x.decodeModel.time(stats(B, ctx, 0, isl, x.windows));
+    const tMixed = x.mixedModel.time(stats(B, ctx, p / Math.max(mixedShare, 1e-9) * (mixedShare > 0 ? 1 : 0), computed, cached, x.windows));
+    const tDecode = x.decodeModel.time(stats(B, ctx, 0, computed, cached, x.windows));
     const tNew = mixedShare * tMixed + (1 - mixedShare) * tDecode;
     if (Math.abs(tNew - t) < 1e-9 * t) {
       t = tNew;

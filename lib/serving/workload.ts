@@ -18,6 +18,29 @@ export const LengthDist = z
   .refine((d) => d.kind !== "uniform" || d.min <= d.max, { message: "uniform length: min must be ≤ max" });
 export type LengthDist = z.infer<typeof LengthDist>;
 
+/**
+ * Shared prompt prefixes: `reuse` of the requests (spread evenly: request i carries one when
+ * ⌊(i+1)·reuse⌋ > ⌊i·reuse⌋) begin with one of `groups` prefixes of `tokens` tokens — a common system
+ * prompt (groups 1), or reused documents (RAG, one group per document). The prefix is part of the
+ * request's input length. An engine with a prefix cache prefills only what is not cached.
+ */
+export const Prefix = z
+  .object({
+    tokens: posInt("prefix tokens"),
+    reuse: z.number().min(0, "prefix reuse is a fraction 0…1").max(1, "prefix reuse is a fraction 0…1"),
+    groups: posInt("prefix groups").default(1),
+  })
+  .strict();
+export type Prefix = z.infer<typeof Prefix>;
+
+/** The prefix request `i` (0-based, in submission order) carries: its group, or undefined. */
+export function prefixOf(p: Prefix | undefined, i: number): number | undefined {
+  if (!p || p.reuse <= 0) return undefined;
+  const before = Math.floor(i * p.reuse);
+  if (Math.floor((i + 1) * p.reuse) === before) return undefined;
+  return before % p.groups;
+}
+
 export const Workload = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("closed"),
@@ -25,6 +48,7 @@ export const Workload = z.discriminatedUnion("kind", [
     requests: posInt("requests"),
     input: LengthDist,
     output: LengthDist,
+    prefix: Prefix.optional(),
   }).strict(),
   z.object({
     kind: z.literal("open"),
@@ -37,16 +61,32 @@ export const Workload = z.discriminatedUnion("kind", [
     requests: posInt("requests"),
     input: LengthDist,
     output: LengthDist,
+    prefix: Prefix.optional(),
   }).strict(),
   z.object({
     kind: z.literal("offline"),
     requests: posInt("requests"),
     input: LengthDist,
     output: LengthDist,
+    prefix: Prefix.optional(),
   }).strict(),
   z.object({
     kind: z.literal("trace"),
-    items: z.array(z.object({ arrival: z.number().nonnegative(), input: posInt("input"), output: posInt("output") }).strict()).min(1, "a trace needs at least one request"),
+    items: z
+      .array(
+        z
+          .object({
+            arrival: z.number().nonnegative(),
+            input: posInt("input"),
+            output: posInt("output"),
+            /** Shared prefix: multi-turn chat resends a conversation's history (group = conversation, tokens = history length). */
+            prefixGroup: z.number().int().nonnegative().optional(),
+            prefixTokens: posInt("prefix tokens").optional(),
+          })
+          .strict()
+          .refine((x) => (x.prefixGroup === undefined) === (x.prefixTokens === undefined), { message: "give prefixGroup and prefixTokens together" }),
+      )
+      .min(1, "a trace needs at least one request"),
   }).strict(),
 ]);
 export type Workload = z.infer<typeof Workload>;
