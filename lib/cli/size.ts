@@ -27,6 +27,9 @@ const SPEC: OptionSpec = {
   calibration: { type: "string", help: "auto (data/calibration profile for hardware × engine, if any), none, or a profile JSON", default: "auto" },
   tp: { type: "string", help: "TP degrees to consider, comma-separated (default 1,2,4,8 up to the node size)" },
   precision: { type: "string", help: "weight precisions to consider, comma-separated: bf16, fp8 (default bf16 + fp8 where the GPU has fp8 tensor cores)" },
+  "prefix-len": { type: "string", help: "shared prompt prefix (part of --isl), tokens: a common system prompt, reused documents, resent chat history" },
+  "prefix-reuse": { type: "string", help: "share of requests that begin with the shared prefix, 0–1 (default 1)" },
+  "prefix-groups": { type: "string", help: "distinct shared prefixes (default 1)" },
   exhaustive: { type: "boolean", help: "search every candidate's rate fully (no pruning by the prefill bound)" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
   seed: { type: "string", help: "random seed of arrivals", default: "1" },
@@ -75,7 +78,19 @@ function commonOptions(f: Record<string, unknown>): BatchOptions {
     exhaustive: Boolean(f.exhaustive),
     useKernelTables: !f["no-tables"],
     seed,
+    ...prefixOption(f),
   };
+}
+
+/** --prefix-len / --prefix-reuse / --prefix-groups → the workload's shared prefix. */
+function prefixOption(f: Record<string, unknown>): Pick<BatchOptions, "prefix"> {
+  if (f["prefix-len"] === undefined) {
+    if (f["prefix-reuse"] !== undefined || f["prefix-groups"] !== undefined) throw new InputError("--prefix-reuse / --prefix-groups need --prefix-len (the shared prefix's length in tokens)");
+    return {};
+  }
+  const reuse = f["prefix-reuse"] === undefined ? 1 : Number(f["prefix-reuse"]);
+  if (!(reuse >= 0 && reuse <= 1)) throw new InputError(`--prefix-reuse must be a fraction 0–1 (got "${String(f["prefix-reuse"])}")`);
+  return { prefix: { tokens: positive(f["prefix-len"], "--prefix-len", true), reuse, groups: f["prefix-groups"] === undefined ? 1 : positive(f["prefix-groups"], "--prefix-groups", true) } };
 }
 
 const n3 = (x: number) => (Number.isFinite(x) ? formatNumber(x) : "–");

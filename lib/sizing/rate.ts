@@ -7,7 +7,7 @@ import { distribution } from "../core/stats";
 import type { ParallelPlanInput } from "../parallel/plan";
 import type { Request } from "../serving/request";
 import type { SimulationResult } from "../serving/simulate";
-import type { WorkloadInput } from "../serving/workload";
+import type { Prefix, WorkloadInput } from "../serving/workload";
 import type { SearchSettings, TtftStat } from "./settings";
 import type { Candidate, Trial } from "./types";
 
@@ -73,6 +73,7 @@ export interface RateContext {
   budget: number;
   isl: number;
   osl: number;
+  prefix?: Prefix;
   simulate(plan: ParallelPlanInput, workload: WorkloadInput): SimulationResult;
   trials: Trial[];
 }
@@ -92,7 +93,7 @@ export function searchRate(c: Candidate, plan: ParallelPlanInput, x: RateContext
     let st: SteadyStats | undefined;
     for (let attempt = 0; attempt < s.maxAttempts; attempt++) {
       const n = Math.min(s.maxRequests, Math.max(s.minRequests, Math.ceil(rate * span)));
-      const sim = x.simulate(plan, { kind: "open", rate, arrival: "poisson", requests: n, input: { kind: "fixed", value: x.isl }, output: { kind: "fixed", value: x.osl } });
+      const sim = x.simulate(plan, { kind: "open", rate, arrival: "poisson", requests: n, input: { kind: "fixed", value: x.isl }, output: { kind: "fixed", value: x.osl }, ...(x.prefix ? { prefix: x.prefix } : {}) });
       c.simulations++;
       st = steadyStats(sim.requests, rate, s);
       const wanted = s.minSpanLoadedE2E * st.e2eMean;

@@ -10,7 +10,8 @@ import { memoryReport } from "../parallel/memory";
 import { validatePlan } from "../parallel/validate";
 import type { ResolvedRun } from "../run/request";
 import type { SimulationResult } from "../serving/simulate";
-import type { WorkloadInput } from "../serving/workload";
+import type { Prefix, WorkloadInput } from "../serving/workload";
+import { expectedCachedInput } from "../run/predict";
 import { buildStepModel } from "../step/build";
 import { fmt } from "./rate";
 import type { Candidate, Trial } from "./types";
@@ -27,7 +28,7 @@ export function blankTrial(c: Pick<Candidate, "tp" | "precision" | "gpus">, stag
 export function screenCandidate(
   c: Candidate,
   run: ResolvedRun,
-  x: { isl: number; osl: number; budget: number; simulate(workload: WorkloadInput): SimulationResult },
+  x: { isl: number; osl: number; budget: number; prefix?: Prefix; simulate(workload: WorkloadInput): SimulationResult },
 ): Trial {
   const { model: ir, hardware: hw, engine, efficiency: eff } = run;
   const plan = run.aggregated!.plan;
@@ -52,19 +53,23 @@ export function screenCandidate(
     return blankTrial(c, "fit", c.reason);
   }
   const t1 = Date.now();
-  const one = x.simulate({ kind: "closed", concurrency: 1, requests: 1, input: { kind: "fixed", value: x.isl }, output: { kind: "fixed", value: x.osl } });
+  // One request alone; with a shared prefix, the second of two (its prefix already cached: the warm case, a lower bound on TTFT).
+  const warm = x.prefix !== undefined;
+  const one = x.simulate({ kind: "closed", concurrency: 1, requests: warm ? 2 : 1, input: { kind: "fixed", value: x.isl }, output: { kind: "fixed", value: x.osl }, ...(warm ? { prefix: { ...x.prefix!, reuse: 1 } } : {}) });
   c.simulations++;
-  const r = one.requests[0];
+  const r = one.requests[one.requests.length - 1];
   c.singleTtft = r.firstToken - r.arrival;
   c.singleE2e = r.finish - r.arrival;
   // Prefill seconds per request at the engine's most efficient: alone (chunked as the engine
   // would), or packed k to a step when k prompts fit the token budget (bigger GEMMs run closer
   // to peak, so a standing queue can make prefill cheaper per request than the one-request run).
   let prefill = Math.max(c.singleTtft - engine.request_overhead_ms.value / 1e3, 1e-6);
-  const k = Math.floor(engine.max_num_batched_tokens.value / x.isl);
+  // With a prefix cache only the uncached share of a prompt is computed (steady state, every prefix resident).
+  const computed = x.isl - expectedCachedInput(x.prefix, x.isl, engine);
+  const k = Math.floor(engine.max_num_batched_tokens.value / computed);
   if (k >= 2) {
     const model = buildStepModel(ir, hw, plan, "prefill", engine, eff, run.useKernelTables);
-    prefill = Math.min(prefill, model.time(prefillBatch(k, x.isl, attentionWindows(ir))) / k);
+    prefill = Math.min(prefill, ((model.time(prefillBatch(k, x.isl, attentionWindows(ir))) / k) * computed) / x.isl);
   }
   c.prefillSec = prefill;
   c.boundRpsPerGpu = 1 / prefill / c.tp;

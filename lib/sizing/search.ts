@@ -82,6 +82,9 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
     { what: "precision", value: precisions.map((p) => (p === "fp8" ? "fp8 (E4M3 per-tensor linear weights, BF16 embedding/head)" : "bf16")).join(" and "), why: hw.dense_tflops.fp8 ? `${hw.id} has fp8 tensor cores (dense_tflops.fp8)` : `${hw.id} has no fp8 tensor cores: bf16 only` },
     { what: "KV cache", value: "bf16", why: "engines' default kv_cache_dtype auto = model dtype" },
     { what: "workload", value: `open-loop Poisson arrivals, fixed ${isl} input / ${osl} output tokens, ≥ ${s.minRequests} requests and ≥ ${s.minSpanSec} s of arrivals per run, warm-up dropped`, why: "a sizing chart's requests/s is an arrival rate of independent users" },
+    ...(req.prefix
+      ? [{ what: "shared prefix", value: `${req.prefix.tokens} of the ${isl} prompt tokens shared by ${(100 * req.prefix.reuse).toFixed(0)}% of requests (${req.prefix.groups ?? 1} distinct)`, why: `${baseEngine.name} prefix cache ${baseEngine.prefix_caching.enabled ? "on" : "off"}: ${baseEngine.prefix_caching.source}` }]
+      : []),
     { what: "sustained", value: `TTFT ${stat} ≤ ${budget} s and achieved rate ≥ ${s.keepUp}·λ (service rate λ / (1 + slope), slope = growth of E2E or TTFT per second of arrivals)`, why: "no unbounded queue" },
     { what: "TTFT", value: "client-side: arrival → first token, including the engine's request_overhead_ms (HTTP, tokenisation)", why: "as benchmark_serving measures it" },
     { what: "GPUs for target", value: `ceil(${targetRps} / (λ per replica)) replicas × TP GPUs`, why: "whole replicas of the chosen TP group" },
@@ -106,7 +109,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
       candidates.push(c);
       const run = resolve(tp, precision);
       runs.set(c, run);
-      trials.push(screenCandidate(c, run, { isl, osl, budget, simulate: (w) => simulateRun(run, w) }));
+      trials.push(screenCandidate(c, run, { isl, osl, budget, prefix: req.prefix, simulate: (w) => simulateRun(run, w) }));
     }
   }
   for (const c of candidates) if (c.reasonKind !== "") req.onCandidate?.(c);
@@ -124,7 +127,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
       continue;
     }
     const run = runs.get(c)!;
-    searchRate(c, planFor(c.tp, c.precision), { settings: s, stat, budget, isl, osl, trials, simulate: (_plan, w) => simulateRun(run, w) });
+    searchRate(c, planFor(c.tp, c.precision), { settings: s, stat, budget, isl, osl, prefix: req.prefix, trials, simulate: (_plan, w) => simulateRun(run, w) });
     if (c.status === "feasible") bestPerGpu = Math.max(bestPerGpu, c.rpsPerGpu);
     req.onCandidate?.(c);
   }

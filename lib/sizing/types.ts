@@ -3,6 +3,7 @@ import type { Calibration } from "../calibration/profile";
 import type { EngineProfile } from "../engine/profile";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
+import type { Prefix } from "../serving/workload";
 import type { Precision, SearchSettings, TtftStat } from "./settings";
 
 export interface SizingRequest {
@@ -11,6 +12,8 @@ export interface SizingRequest {
   /** Prompt and output tokens per request (fixed lengths). */
   isl: number;
   osl: number;
+  /** Shared prompt prefix (part of isl): a common system prompt or reused documents; the engine's prefix cache reuses it. */
+  prefix?: Prefix;
   /** TTFT budget (seconds) for the chosen statistic. */
   ttftBudgetSec: number;
   ttftStat?: TtftStat;
