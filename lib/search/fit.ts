@@ -5,6 +5,7 @@
  */
 import { formatNumber } from "../core/explain";
 import { memoryPolicyOf } from "../engine/profile";
+import { deviceMemoryBytes } from "../hardware/memory";
 import { memoryReport } from "../parallel/memory";
 import { validatePlan } from "../parallel/validate";
 import type { Pool, ResolvedRun } from "../run/request";
@@ -45,7 +46,7 @@ export function fitWorker(run: ResolvedRun, pool: Pool, phase: "prefill" | "deco
   if (mem.kvPoolPerGpu.value <= 0) {
     const reason =
       `${where}: weights ${gb(weights)} GB/GPU + runtime reserve ${formatNumber(e.runtime_reserve_gb.value)} GB exceed the usable ` +
-      `${gb(mem.usablePerGpu.value)} GB (${e.gpu_memory_utilization.value} of ${run.hardware.memory.capacity_gb.value} GB, ${e.kv_memory_basis.value} basis)`;
+      `${gb(mem.usablePerGpu.value)} GB (${e.gpu_memory_utilization.value} of the ${gb(deviceMemoryBytes(run.hardware).value)} GB the driver reports, ${e.kv_memory_basis.value} basis)`;
     return { ok: false, stage: "memory", reason, weightsPerGpuGB: weights / 1e9, kvTokens: 0, clients: 0 };
   }
   const kvTokens = Math.floor(mem.kvCapacityTokens.value * pool.plan[phase].attention.dp);

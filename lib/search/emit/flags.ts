@@ -124,6 +124,7 @@ export function checkArgs(t: FlagTable, argv: string[]): string[] {
     const f = t.flags.find((x) => x.name === name || x.aliases.includes(name));
     if (!f) {
       problems.push(`${name} is not an option of ${t.command} (data/engines/flags/${t.engine}.json)`);
+      if (inline === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("-")) i++; // its value, not a positional
       continue;
     }
     if (seen.has(f.name)) problems.push(`${f.name} is given twice`);
