@@ -29,7 +29,7 @@ import { DEFAULT_SETTINGS, defaultPrecisions, ENGINES, hasMtp, PRECISION_REASON,
 import { aggregatedLayouts, disaggregatedCount, poolSpaces } from "./space";
 import { requestContext, type TaskContext, type TaskResult } from "./tasks";
 import { defaultJobs, taskRunner, type TaskRunner } from "./threads";
-import type { Evaluated, Layout, Pruned, Screened, SearchProgress, SearchRequest, SearchResult, Slo } from "./types";
+import type { Candidate, Evaluated, Layout, Pruned, Screened, SearchProgress, SearchRequest, SearchResult, Slo } from "./types";
 
 export { SETTING_REASONS, DEFAULT_SETTINGS };
 
@@ -91,6 +91,32 @@ async function screenAll(runner: TaskRunner, agg: Layout[], pools: ReturnType<ty
     pruned.push({ layoutId: "*", stage: "dominated", count: skipped, reason: `${skipped} aggregated layouts with a non-default token budget not screened: at the default budget their layout stayed more than ${100 * s.frontierSlack}% below the analytic frontier` });
   }
   return { screened: [...a1.screened, ...a2.screened, ...dis.screened], pruned };
+}
+
+/** The analytic numbers of a candidate that was not screened. */
+const NOT_SCREENED = { throughputPerGpu: NaN, outputThroughputPerGpu: NaN, tokPerUser: NaN, ttft: NaN, tpot: NaN, e2e: NaN };
+
+/**
+ * Simulate given candidates through the search's own path (resolveRun → simulateRun, SLO checks,
+ * prices) without searching: to place known configurations (e.g. measured ones) beside a frontier.
+ */
+export async function evaluateCandidates(req: SearchRequest, candidates: Candidate[]): Promise<Evaluated[]> {
+  const s: SearchSettings = { ...DEFAULT_SETTINGS, ...(req.settings ?? {}) };
+  const slo = checkSlo({ ...(req.slo ?? {}) });
+  const ir = loadModel(req.model);
+  const hw = getHardware(req.hardware);
+  const t: TaskContext = { model: req.model, hardware: req.hardware, shape: shapeOf(req, s), settings: s, calibration: req.calibration ?? "auto", useKernelTables: req.useKernelTables ?? true, seed: req.seed ?? 1, slo };
+  const runner = taskRunner(Math.max(1, Math.min(req.jobs ?? defaultJobs(), candidates.length)), t, ir);
+  try {
+    const fin: FinishContext = { request: requestContext(t, ir), slo, gpus: req.gpus, usdPerGpuHour: hw.cost_per_hour_usd.value, confidence: req.confidence, intervalOf: req.intervalOf };
+    const sims = await runner.run(candidates.map((candidate, index) => ({ kind: "simulate" as const, index, candidate })));
+    return sims.map((r, i) => {
+      if (r.kind !== "simulate" || !r.raw) throw new InputError(`${candidates[i].layout.id}: ${r.kind === "simulate" ? r.error : "not simulated"}`);
+      return finishEvaluation(candidates[i], r.raw, NOT_SCREENED, fin);
+    });
+  } finally {
+    await runner.close();
+  }
 }
 
 export async function searchDeployments(req: SearchRequest): Promise<SearchResult> {
