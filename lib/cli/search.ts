@@ -33,7 +33,7 @@ const SPEC: OptionSpec = {
   speculative: { type: "string", help: "speculative decoding (MTP): auto (on and off where the model has it), on, off", default: "auto" },
   confidence: { type: "string", help: "hold SLOs at this quantile of the prediction interval (0.5–0.9; needs the interval hook of issue 16)" },
   calibration: { type: "string", help: "auto (data/calibration profile per hardware × engine) or none", default: "auto" },
-  "max-simulations": { type: "string", help: "simulations at most (default 48)" },
+  "max-simulations": { type: "string", help: "simulations at most (default 40)" },
   "no-tables": { type: "boolean", help: "roofline only (ignore measured kernel tables)" },
   seed: { type: "string", help: "random seed of request lengths", default: "1" },
   jobs: { type: "string", help: "threads (default: every core; 1 = this thread only)" },
