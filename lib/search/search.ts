@@ -101,14 +101,9 @@ const NOT_SCREENED = { throughputPerGpu: NaN, outputThroughputPerGpu: NaN, tokPe
  * prices) without searching: to place known configurations (e.g. measured ones) beside a frontier.
  */
 export async function evaluateCandidates(req: SearchRequest, candidates: Candidate[]): Promise<Evaluated[]> {
-  const s: SearchSettings = { ...DEFAULT_SETTINGS, ...(req.settings ?? {}) };
-  const slo = checkSlo({ ...(req.slo ?? {}) });
-  const ir = loadModel(req.model);
-  const hw = getHardware(req.hardware);
-  const t: TaskContext = { model: req.model, hardware: req.hardware, shape: shapeOf(req, s), settings: s, calibration: req.calibration ?? "auto", useKernelTables: req.useKernelTables ?? true, seed: req.seed ?? 1, slo };
+  const { t, ir, fin } = prepare(req);
   const runner = taskRunner(Math.max(1, Math.min(req.jobs ?? defaultJobs(), candidates.length)), t, ir);
   try {
-    const fin: FinishContext = { request: requestContext(t, ir), slo, gpus: req.gpus, usdPerGpuHour: hw.cost_per_hour_usd.value, confidence: req.confidence, intervalOf: req.intervalOf };
     const sims = await runner.run(candidates.map((candidate, index) => ({ kind: "simulate" as const, index, candidate })));
     return sims.map((r, i) => {
       if (r.kind !== "simulate" || !r.raw) throw new InputError(`${candidates[i].layout.id}: ${r.kind === "simulate" ? r.error : "not simulated"}`);
@@ -119,21 +114,28 @@ export async function evaluateCandidates(req: SearchRequest, candidates: Candida
   }
 }
 
-export async function searchDeployments(req: SearchRequest): Promise<SearchResult> {
-  const started = Date.now();
+/** What every search (or evaluation) of a request shares: settings, SLOs, model, GPU, the threads' context and the SLO/price context. */
+function prepare(req: SearchRequest) {
   const s: SearchSettings = { ...DEFAULT_SETTINGS, ...(req.settings ?? {}) };
   if (!Number.isInteger(req.gpus) || req.gpus < 1) throw new InputError(`--gpus must be a whole number ≥ 1 (got ${req.gpus})`);
   const slo = checkSlo({ ...(req.slo ?? {}) });
   const ir = loadModel(req.model);
   const hw = getHardware(req.hardware);
-  const engines = req.engines ?? Object.keys(ENGINES);
-  const precisions = req.precisions ?? defaultPrecisions(hw);
-  for (const p of precisions) weightsFor(p, ir, [], hw.vendor);
   const shape = shapeOf(req, s);
   const t: TaskContext = {
     model: req.model, hardware: req.hardware, shape, settings: s, calibration: req.calibration ?? "auto",
     useKernelTables: req.useKernelTables ?? true, seed: req.seed ?? 1, slo,
   };
+  const fin: FinishContext = { request: requestContext(t, ir), slo, gpus: req.gpus, usdPerGpuHour: hw.cost_per_hour_usd.value, confidence: req.confidence, intervalOf: req.intervalOf };
+  return { s, slo, ir, hw, shape, t, fin };
+}
+
+export async function searchDeployments(req: SearchRequest): Promise<SearchResult> {
+  const started = Date.now();
+  const { s, slo, ir, hw, shape, t, fin } = prepare(req);
+  const engines = req.engines ?? Object.keys(ENGINES);
+  const precisions = req.precisions ?? defaultPrecisions(hw);
+  for (const p of precisions) weightsFor(p, ir, [], hw.vendor);
   const space = { ir, hw, gpus: req.gpus, engines, precisions, speculative: speculativeStates(req, hasMtp(ir), ir.id), settings: s };
   const agg = aggregatedLayouts(space);
   const pools = poolSpaces(space);
@@ -164,7 +166,6 @@ export async function searchDeployments(req: SearchRequest): Promise<SearchResul
     }
     screenSeconds = (Date.now() - started) / 1e3;
 
-    const fin: FinishContext = { request: requestContext(t, ir), slo, gpus: req.gpus, usdPerGpuHour: hw.cost_per_hour_usd.value, confidence: req.confidence, intervalOf: req.intervalOf };
     let simDone = 0;
     const sims = await runner.run(
       chosen.map((p, i) => ({ kind: "simulate" as const, index: i, candidate: p.candidate })),
