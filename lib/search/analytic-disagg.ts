@@ -129,7 +129,7 @@ export function unitSteadyState(p: PrefillTable, d: DecodeTable, ratio: { prefil
       b = next;
       break;
     }
-    b = 0.5 * b + 0.5 * next;
+    b = (1 - s.damping) * b + s.damping * next;
   }
   const ttft = p.frontDelay + wait + p.single;
   return {

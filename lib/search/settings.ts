@@ -66,8 +66,12 @@ export interface SearchSettings {
   latencyScreenSlack: number;
   /** An analytic TTFT this many times over its SLO prunes a point (the mean-value TTFT omits queueing: it is low). */
   ttftScreenSlack: number;
-  /** Steps per octave of the grid that step times are looked up on while screening. */
+  /** Steps per octave of the grid that step times are looked up on while screening … */
   gridStepsPerOctave: number;
+  /** … and of the decode-worker tables of disaggregated pools (interpolated in log-log between them). */
+  decodeTableStepsPerOctave: number;
+  /** Weight of the new estimate in each damped step of the disaggregated fixed point. */
+  damping: number;
   /** Prefill-pool utilisation above which a disaggregated unit is prefill-bound. */
   maxPrefillUtilisation: number;
   /** Fixed-point iterations of the disaggregated mean-value model at most, and its relative tolerance. */
@@ -92,6 +96,8 @@ export const DEFAULT_SETTINGS: SearchSettings = {
   latencyScreenSlack: 1.15,
   ttftScreenSlack: 1.5,
   gridStepsPerOctave: 8,
+  decodeTableStepsPerOctave: 4,
+  damping: 0.5,
   maxPrefillUtilisation: 0.95,
   maxIterations: 100,
   tolerance: 1e-6,
@@ -115,6 +121,8 @@ export const SETTING_REASONS: Record<keyof SearchSettings, string> = {
   latencyScreenSlack: "the steady-state TPOT is within a few percent of the simulator's mean; 15% leaves room for its error",
   ttftScreenSlack: "the mean-value TTFT leaves out queueing and so is below the simulated TTFT; 1.5× keeps borderline points for the simulator",
   gridStepsPerOctave: "1/8 octave (9%) in batch and prefill tokens changes a step time by a few percent at most, and lets the fixed point reuse evaluations",
+  decodeTableStepsPerOctave: "a decode step's time is smooth in batch between quarter octaves (log-log interpolation); 4 points per octave keep a 64-GPU worker's table to ~50 step evaluations",
+  damping: "half the new estimate, as lib/serving/steady-state.ts damps its fixed point: converges without oscillating between load levels",
   maxPrefillUtilisation: "a prefill pool above 95% busy queues without bound in a closed loop's mean-value model",
   maxIterations: "the damped fixed point converges in 20–40 iterations; 100 bounds a pathological case",
   tolerance: "relative change of the step time between iterations below one part in a million",

@@ -64,7 +64,7 @@ function tabulatePool(layout: Layout, role: "prefill" | "decode", x: RequestCont
   const fit = fitWorker(run, run.aggregated!, role, layout.worker!, x.shape);
   if (!fit.ok) return { kind: "pool", index: -1, fit };
   if (role === "prefill") return { kind: "pool", index: -1, fit, prefill: prefillTable(run, x.shape) };
-  return { kind: "pool", index: -1, fit, decode: decodeTable(run, x.shape, fit.clients, x.settings.gridStepsPerOctave / 2) };
+  return { kind: "pool", index: -1, fit, decode: decodeTable(run, x.shape, fit.clients, x.settings.decodeTableStepsPerOctave) };
 }
 
 /** Run one task (never throws for a simulation: its error becomes the result). */

@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { checkArgs, checkConfig, checkFields, emitConfig, emitContext, FLAG_ENGINES, flagTable, pointFor, scriptCommand } from "../../lib/search/emit/index";
+import { checkArgs, checkConfig, checkFields, emitConfig, emitContext, FLAG_ENGINES, flagTable, pointFor, scriptCommand, splitShell } from "../../lib/search/emit/index";
+import { commandText } from "../../lib/search/emit/flags";
 import { layoutId } from "../../lib/search/space";
 import type { Evaluated, Layout, WorkerLayout, WorkerSettings } from "../../lib/search/types";
 
@@ -64,6 +65,15 @@ describe("flag tables", () => {
 });
 
 describe("launch configs", () => {
+  it("a script's command splits back to the same words (quotes, JSON, a quote inside quotes, continuations)", () => {
+    const argv = ["python", "-m", "sglang.launch_server", "--model-path", "a b", "--speculative-config", '{"method":"mtp","n":3}', "--note", "it's", "--enable-dp-attention"];
+    const text = commandText(argv);
+    expect(splitShell(text)).toEqual(argv);
+    // The program and its positionals on the first line, then one option (with its value) per line.
+    expect(text.split("\n")[0]).toBe("python -m sglang.launch_server \\");
+    expect(text.split("\n")).toHaveLength(5);
+  });
+
   it("vllm serve: DP-attention with expert parallelism, MTP, the memory settings and the longest request", () => {
     const e = point(agg("vllm", "vllm", true, dp8), 256, 72, { decode: settings({ maxNumSeqs: 32, maxNumBatchedTokens: 8192, gpuMemoryUtilization: 0.9 }) });
     const c = emitConfig("vllm", e, ds);

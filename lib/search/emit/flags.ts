@@ -173,7 +173,7 @@ export function shellWord(w: string): string {
   return /^[A-Za-z0-9_./:=,@+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Split a shell command line as the scripts here write it: words, single quotes, backslash-newline continuations. */
+/** Split a shell command line as the scripts here write it: words, single quotes, backslash escapes and line continuations. */
 export function splitShell(text: string): string[] {
   const out: string[] = [];
   let cur = "";
@@ -187,6 +187,10 @@ export function splitShell(text: string): string[] {
       i = end;
       inWord = true;
     } else if (ch === "\\" && text[i + 1] === "\n") i++;
+    else if (ch === "\\" && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+    }
     else if (/\s/.test(ch)) {
       if (inWord) out.push(cur);
       cur = "";
@@ -207,7 +211,7 @@ export function scriptCommand(script: string): string[] {
 
 /** A command as a script line: the program and its positionals first, then one option (and its value) per line. */
 export function commandText(argv: string[]): string {
-  const head = argv.findIndex((a) => a.startsWith("-"));
+  const head = argv.findIndex((a) => a.startsWith("--"));
   const first = head < 0 ? argv.length : head;
   const parts: string[] = [argv.slice(0, first).map(shellWord).join(" ")];
   for (let i = first; i < argv.length; i++) {

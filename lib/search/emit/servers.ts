@@ -11,6 +11,8 @@ import { comment, degrees, draftTokens, header, HOST, isFp8Kv, maxModelLen, PORT
 import { commandText } from "./flags";
 
 const SHEBANG = "#!/bin/sh";
+/** vLLM's MTP method per model family (vllm/config/speculative.py MTPModelTypes); "mtp" otherwise. */
+const VLLM_MTP_METHOD: Record<string, string> = { deepseek_v3: "deepseek_mtp", glm4_moe: "glm4_moe_mtp" };
 const script = (lines: string[], argv: string[]) => `${SHEBANG}\n${comment(lines)}\nexec ${commandText(argv)}\n`;
 
 function aggregatedOnly(e: Evaluated, engine: string): void {
@@ -33,7 +35,7 @@ export function vllmConfig(e: Evaluated, ctx: EmitContext): LaunchConfig {
   if (isFp8Kv(s)) argv.push("--kv-cache-dtype", "fp8");
   const w = weightsSource(ctx, l.precision);
   if (w.kind === "online-fp8") argv.push("--quantization", "fp8");
-  if (l.speculative) argv.push("--speculative-config", JSON.stringify({ method: "deepseek_mtp", num_speculative_tokens: draftTokens() }));
+  if (l.speculative) argv.push("--speculative-config", JSON.stringify({ method: VLLM_MTP_METHOD[ctx.ir.family] ?? "mtp", num_speculative_tokens: draftTokens() }));
   const notes = [
     ...header(e, ctx, "vLLM"),
     `run one such server per replica (${e.deployment.units}), each on its own ${e.deployment.gpusPerUnit} GPUs, behind a load balancer`,
