@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { about: string; load: () => Command }> = {
   calibrate: { about: "fit a calibration profile (≤ 6 bounded parameters) with cross-validation", load: () => require("./calibrate").run },
   compare: { about: "per-row errors and a summary of predictions against actuals", load: () => require("./reconcile").compare },
   size: { about: "deployment sizing: most requests/s per GPU under a TTFT budget (TP, precision, load)", load: () => require("./size").run },
+  search: { about: "deployment search: throughput/GPU vs tok/s/user frontier under SLOs (engines, agg/disagg, TP/EP/DP/PP, MTP), --emit launch configs", load: () => require("./search").run },
   audit: { about: "assumptions of one prediction with provenance and ±20% impacts (--json, --out FILE)", load: () => require("./audit").run },
   export: { about: "pin one run (model IR, hardware, engine, plan, workload, calibration) into a bundle JSON", load: () => require("./export").run },
   models: { about: "known models (--json); models show ID: IR summary and parameter check", load: () => require("./models").run },

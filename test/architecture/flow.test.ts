@@ -27,6 +27,7 @@ export const STAGES = [
   "reconcile", // benchmark rows: convert, predict, compare, calibrate
   "bundle", // pinned runs and their files
   "sizing", // deployment sizing search
+  "search", // deployment search: frontier under SLOs, launch configs
   "audit", // assumptions and their impacts
   "plots", // Plotly figure specs
   "notebook", // notebook display and rendering
