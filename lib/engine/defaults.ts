@@ -88,15 +88,16 @@ function sglangDefaults(e: EngineProfile, c: DefaultsContext): Change[] {
   const tier = r.tiers.find((t) => t.below_gib === null || gib < t.below_gib)!;
   const tp = c.tp;
   const graph = tier.cuda_graph_max_bs[tp < r.large_tp ? 0 : 1];
-  // DP attention divides the chunk among the ranks of a replica (server_args: chunked_prefill_size //= dp_size).
-  const chunk = Math.floor(tier.chunked_prefill_size / c.dp) * c.dp;
+  // DP attention divides the chunk among the ranks of a replica (server_args: chunked_prefill_size //= dp_size). Engine
+  // profiles hold limits per attention rank (a replica's token budget is max_num_batched_tokens × DP ranks).
+  const chunk = Math.floor(tier.chunked_prefill_size / c.dp);
   const m = r.reserved_mib;
   let reserved = m.base + Math.max(tier.chunked_prefill_size, m.min_chunk) * m.per_chunk_token + graph * m.per_graph_batch + ((tp * c.pp) / 8) * m.per_8_ranks;
   if (gib > m.large_gpu_gib) reserved = Math.max(reserved, m.minimum_on_large_gpu);
   const fraction = Math.round(((mib - reserved) / mib) * 1000) / 1000;
   const why = `${e.defaults.source}: ${gib.toFixed(0)} GiB GPU, TP ${tp}${c.dp > 1 ? `, DP-attention ${c.dp}` : ""}`;
   return [
-    { field: "max_num_batched_tokens", value: chunk, why: `${why}: chunked_prefill_size ${tier.chunked_prefill_size}${c.dp > 1 ? ` (per DP rank ${chunk / c.dp})` : ""}` },
+    { field: "max_num_batched_tokens", value: chunk, why: `${why}: chunked_prefill_size ${tier.chunked_prefill_size}${c.dp > 1 ? ` // ${c.dp} DP ranks = ${chunk} per rank` : ""}` },
     { field: "cuda_graph_max_batch", value: graph, why: `${why}: cuda_graph_max_bs ${graph}` },
     { field: "gpu_memory_utilization", value: fraction, why: `${why}: mem_fraction_static = (memory − reserved ${reserved.toFixed(0)} MiB) / memory` },
   ];
