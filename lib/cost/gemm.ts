@@ -5,6 +5,7 @@ import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { weightDtype } from "../parallel/memory";
 import { LAUNCHES } from "./kernel-launches";
 import { collectiveOp } from "./communication";
+import { mlaBmmLookup } from "./mla";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 
 /** GEMM table dtypes by weight dtype (fp16 runs the bf16 kernels). */
@@ -29,6 +30,7 @@ export function gemmOp(
 export const GEMM: OpFamily = {
   kind: "gemm",
   lookup(t, op) {
+    if (op.bmm) return mlaBmmLookup(t, op);
     const g = op.gemm!;
     const d = GEMM_DTYPE[g.weightDtype];
     return d ? t.gemm(Math.max(1, Math.ceil(g.m)), g.n, g.k, d) : undefined;

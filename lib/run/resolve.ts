@@ -16,6 +16,7 @@ import type { ModelIR } from "../model/ir";
 import { loadModel } from "../model/registry";
 import { bytesPerElement } from "../core/dtypes";
 import { applyEngineDefaults, sglangMaxRunning } from "../engine/defaults";
+import { resolveExpertParallel } from "../cost/expert-parallel";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus } from "../parallel/plan";
 import { meanLength, Workload } from "../serving/workload";
@@ -84,7 +85,7 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
     let engine = Object.keys(settings).length ? withEngineOverrides(d.engine, settings, req.engineSettingsSource ?? "request") : d.engine;
     if (profile.defaults.rule === "sglang-gpu-memory" && settings.max_num_seqs === undefined) {
       const mem = memoryReport(model, hardware, plan, ph, memoryPolicyOf(engine));
-      const cap = sglangMaxRunning(engine, Math.max(0, mem.kvCapacityTokens.value), model.maxContext);
+      const cap = sglangMaxRunning(profile, Math.max(0, mem.kvCapacityTokens.value), model.maxContext);
       const why = `${profile.defaults.source}: max_running_requests = min(KV tokens / 2, request pool) = ${cap}`;
       engine = withEngineOverrides(engine, { max_num_seqs: cap }, why);
       assumptions.push({ what: `${what} engine max_num_seqs`, value: String(cap), why });
@@ -93,8 +94,12 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   };
   const poolOf = (p: PoolRequest, what: "aggregated" | "prefill" | "decode"): Pool => {
     if (!(Number.isInteger(p.workers) && p.workers >= 1)) throw new InputError(`${what} workers must be a whole number ≥ 1 (got ${p.workers})`);
-    const plan = parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`);
-    return { plan, workers: p.workers, engine: engineOf(p, plan, what === "prefill" ? "prefill" : "decode", what) };
+    const parsed = parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`);
+    // Expert-parallel exchange, all-to-all kernels, EPLB and two-batch overlap: the plan's, else the engine's rule.
+    const profile = p.engine === undefined ? baseEngine : typeof p.engine === "object" ? p.engine : sources.engine(p.engine);
+    const ep = resolveExpertParallel(model, parsed, profile, hardware, what);
+    assumptions.push(...ep.assumptions);
+    return { plan: ep.plan, workers: p.workers, engine: engineOf(p, ep.plan, what === "prefill" ? "prefill" : "decode", what) };
   };
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
   const aggregated = req.aggregated && poolOf(req.aggregated, "aggregated");
