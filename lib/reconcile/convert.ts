@@ -71,7 +71,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   const kvCache = kvDtypeFor(row.kv_cache_dtype, row.precision, model, engine, a);
   let speculative: Speculative | undefined;
   if (row.spec_decoding && row.spec_decoding.toLowerCase() !== "none") {
-    speculative = speculativeFor(row.spec_decoding);
+    speculative = speculativeFor(row.spec_decoding, model.family);
     a.push({ what: "speculative decoding", value: `${speculative.draftTokens} draft tokens, acceptance ${speculative.acceptance} → ${speculative.tokensPerStep.toFixed(2)} tokens per step`, why: speculative.source });
   }
   // Engine limits the row states replace the engine's defaults.

@@ -204,8 +204,10 @@ export class Replica implements ReplicaView {
     const prefillTokens = base.prefillTokens;
     this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
     if (nDec) {
-      this.itlSeconds.push(seconds / k / this.decodeSet.gain);
-      this.itlWeights.push(Math.round(nDec * k * this.decodeSet.gain));
+      // ITL = time between streamed chunks: one chunk per sequence per step (with speculative decoding it carries
+      // `gain` tokens on average), so a step's gap counts once per decoding sequence; TPOT spreads it over the tokens.
+      this.itlSeconds.push(seconds / k);
+      this.itlWeights.push(Math.round(nDec * k));
     }
     this.stepCount += k;
     this.pending = { end: now + seconds, k, decodes: nDec, chunks };
