@@ -17,6 +17,7 @@ import { loadModel } from "../model/registry";
 import { bytesPerElement } from "../core/dtypes";
 import { applyEngineDefaults, sglangMaxRunning } from "../engine/defaults";
 import { resolveExpertParallel } from "../cost/expert-parallel";
+import { platformAssumptions } from "../step/checks";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus } from "../parallel/plan";
 import { meanLength, Workload } from "../serving/workload";
@@ -107,6 +108,8 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   const gpusOf = (p: Pool, phase: "prefill" | "decode") => replicaGpus(p.plan[phase]) * p.workers;
   const gpusCounted = req.gpusCounted ?? (aggregated ? gpusOf(aggregated, "decode") : gpusOf(disaggregated!.prefill, "prefill") + gpusOf(disaggregated!.decode, "decode"));
 
+  // Where kernel efficiencies come from on this platform (tables, vendor figures, or uncalibrated).
+  assumptions.push(...platformAssumptions(hardware, (aggregated ?? disaggregated!.decode).engine, efficiency, cal?.file?.hardware ?? undefined));
   if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
   else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
   if (Object.keys(overrides).length) assumptions.push({ what: "overrides", value: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", "), why: USER_OVERRIDE });
