@@ -80,7 +80,7 @@ function equivalentPrompt(op: Op): number {
 export function attentionMemoKey(op: Op): string {
   const a = op.attention!;
   const len = a.phase === "decode" ? lengthKey(a.kvRead / Math.max(a.seqs, 1e-9)) : a.seqs > 0 ? equivalentPrompt(op) : 0;
-  return `${op.mla ? "mla|" : ""}${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}`;
+  return `${op.mla ? `mla${op.mla.tables ? "+" : "-"}|` : ""}${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}`;
 }
 
 export const ATTENTION: OpFamily = {
@@ -95,5 +95,6 @@ export const ATTENTION: OpFamily = {
     if (a.phase === "decode") return t.generationAttention({ ...shape, kvLen: lengthKey(a.kvRead / a.seqs) });
     return t.contextAttention({ ...shape, seqLen: equivalentPrompt(op) });
   },
+  memoKey: attentionMemoKey,
   roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, eff.attention_compute.value),
 };

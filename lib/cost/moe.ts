@@ -11,6 +11,7 @@
  * autotuning (the lookup's `caveat`, e.g. w4a16_mxfp4) stay on the calibrated roofline.
  */
 import { bytesPerElement, computeDtypeOf, type Dtype } from "../core/dtypes";
+import { roundLength } from "../core/round";
 import type { ModelIR, MoeSpec } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { weightDtype } from "../parallel/memory";
@@ -21,6 +22,9 @@ import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type St
 
 /** MoE kernels by expert weight dtype (activations bf16 unless the format says otherwise). */
 const MOE_DTYPE: Partial<Record<Dtype, string>> = { bf16: "bf16", fp16: "bf16", fp8: "fp8", "fp8-block": "fp8_block", nvfp4: "nvfp4", mxfp4: "w4a16_mxfp4", int4: "int4_wo" };
+
+/** Token counts as MoE lookup keys: whole, at least 1, rounded to 1/256 of an octave (lib/core/round.ts) so lookups are reused. */
+const tokenKey = (x: number): number => Math.max(1, roundLength(Math.ceil(x)));
 
 /** MoE routing assumed when reading the MoE tables: uniform (lib/kernels MoeQuery.distribution); imbalance is applied on top. */
 export const MOE_TABLE_DISTRIBUTION = "uniform";
@@ -77,11 +81,15 @@ export function moeOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: Lay
 
 export const MOE: OpFamily = {
   kind: "moe",
+  memoKey(op) {
+    const m = op.moe!;
+    return `moe|${m.weightDtype}|${m.hidden}|${m.inter}|${m.topk}|${m.experts}|${m.tp}|${m.ep}|${tokenKey(m.tokens)}`;
+  },
   lookup(t, op) {
     const m = op.moe!;
     const d = MOE_DTYPE[m.weightDtype];
     if (!d) return undefined;
-    const r = t.moe({ tokens: Math.max(1, Math.ceil(m.tokens)), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION });
+    const r = t.moe({ tokens: tokenKey(m.tokens), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION });
     // Untuned measurements (the table's caveat) are slower than serving: keep the calibrated roofline.
     return r && !r.caveat ? r : undefined;
   },

@@ -91,6 +91,8 @@ export interface OpFamily {
   kind: OpKind;
   /** The measured kernel table that times this op (its table key), or undefined when no table covers it. */
   lookup?(tables: KernelTables, op: Op): KernelLookup | undefined;
+  /** The key a lookup of this op may be memoised under (exactly what the lookup reads); undefined: not memoised. */
+  memoKey?(op: Op): string | undefined;
   /** Whether single-system tables can time this op on this hardware at all (e.g. a collective spanning domains cannot). */
   tablesApply?(op: Op, hw: HardwareProfile): boolean;
   roofline(op: Op, hw: HardwareProfile, eff: Efficiency): RooflineParts;

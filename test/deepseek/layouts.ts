@@ -2,12 +2,13 @@
  * DeepSeek-R1 layouts of the kinds public benchmarks run (SGLang, TensorRT-LLM, Dynamo; TP 8; DP-attention + EP;
  * disaggregated wide-EP on GB200 NVL72, B200, H100 and MI355X; MTP), as standard-CSV rows. The layouts follow
  * the public InferenceMAX benchmark configurations (.github/configs/nvidia-master.yaml, amd-master.yaml: the
- * parallelism each run launches with), not their results.
+ * parallelism each run launches with), not their results. Two waves of requests per row (num_requests = 2 ×
+ * concurrency) keep the test fast; the layouts, not the load, are under test.
  */
 export const COLUMNS = [
   "model", "gpu_model", "framework", "precision", "input_seq_len", "output_seq_len", "tensor_parallel", "expert_parallel", "dp_attention",
   "concurrency", "disagg", "spec_decoding", "prefill_tp", "prefill_ep", "prefill_dp_attention", "prefill_num_workers", "decode_tp", "decode_ep",
-  "decode_dp_attention", "decode_num_workers", "num_prefill_gpu", "num_decode_gpu",
+  "decode_dp_attention", "decode_num_workers", "num_prefill_gpu", "num_decode_gpu", "num_requests",
 ] as const;
 
 type Row = Record<(typeof COLUMNS)[number], string>;
@@ -22,6 +23,7 @@ function agg(model: string, gpu: string, framework: string, precision: string, i
     model, gpu_model: gpu, framework, precision, input_seq_len: String(isl), output_seq_len: String(osl), tensor_parallel: String(tp), expert_parallel: String(ep),
     dp_attention: String(dp), concurrency: String(conc), disagg: "false", spec_decoding: spec, prefill_tp: "", prefill_ep: "", prefill_dp_attention: "",
     prefill_num_workers: "", decode_tp: "", decode_ep: "", decode_dp_attention: "", decode_num_workers: "", num_prefill_gpu: "", num_decode_gpu: "",
+    num_requests: String(2 * conc),
   };
 }
 
@@ -34,7 +36,7 @@ function disagg(model: string, gpu: string, framework: string, precision: string
     dp_attention: "", concurrency: String(conc), disagg: "true", spec_decoding: spec,
     prefill_tp: String(p.tp), prefill_ep: String(p.ep), prefill_dp_attention: String(p.dp), prefill_num_workers: String(p.workers),
     decode_tp: String(d.tp), decode_ep: String(d.ep), decode_dp_attention: String(d.dp), decode_num_workers: String(d.workers),
-    num_prefill_gpu: String(p.gpus), num_decode_gpu: String(d.gpus),
+    num_prefill_gpu: String(p.gpus), num_decode_gpu: String(d.gpus), num_requests: String(2 * conc),
   };
 }
 
