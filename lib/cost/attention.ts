@@ -12,7 +12,8 @@ import { windowKey } from "./batch";
 import { collectiveOp } from "./communication";
 import { gemmOp } from "./gemm";
 import { LAUNCHES } from "./kernel-launches";
-import { mlaLookup, mlaOps } from "./mla";
+import { mlaOps } from "./mla";
+import { mlaLookup } from "./mla-lookup";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 
 /** KV dtypes the attention tables were measured with. */

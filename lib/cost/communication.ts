@@ -1,6 +1,6 @@
 /** Communication family: collectives between the GPUs of a layer's group — counting, table key, roofline. */
 import type { HardwareProfile } from "../hardware/schema";
-import { allToAllSeconds } from "./expert-parallel";
+import { allToAllSeconds } from "./all-to-all";
 import { LAUNCHES } from "./kernel-launches";
 import type { CollectiveOp, Op, OpFamily } from "./op";
 

@@ -5,7 +5,7 @@ import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { weightDtype } from "../parallel/memory";
 import { LAUNCHES } from "./kernel-launches";
 import { collectiveOp } from "./communication";
-import { mlaBmmLookup } from "./mla";
+import { mlaBmmLookup } from "./mla-lookup";
 import { gemmEfficiency } from "./vendor-efficiency";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 

@@ -109,7 +109,7 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   const gpusCounted = req.gpusCounted ?? (aggregated ? gpusOf(aggregated, "decode") : gpusOf(disaggregated!.prefill, "prefill") + gpusOf(disaggregated!.decode, "decode"));
 
   // Where kernel efficiencies come from on this platform (tables, vendor figures, or uncalibrated).
-  assumptions.push(...platformAssumptions(hardware, (aggregated ?? disaggregated!.decode).engine, efficiency, cal?.file?.hardware ?? undefined));
+  assumptions.push(...platformAssumptions(hardware, (aggregated ?? disaggregated!.decode).engine, efficiency, cal?.file));
   if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
   else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
   if (Object.keys(overrides).length) assumptions.push({ what: "overrides", value: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", "), why: USER_OVERRIDE });

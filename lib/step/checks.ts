@@ -40,20 +40,25 @@ export function flaggedOps(ops: { op: Op; time: OpTime }[]): Assumption[] {
 
 /**
  * Where a prediction's kernel efficiencies come from on this platform: measured tables; else the vendor's
- * published kernel figures (data/efficiency/amd.json, GEMMs) where no calibration sets the GEMM factor; else,
- * without a calibration fitted on this hardware, the prediction is uncalibrated (issue 16 widens its interval).
+ * published kernel figures (data/efficiency/amd.json: GEMMs only) where no calibration sets the GEMM factor;
+ * the op families with neither (attention incl. MLA, MoE) are uncalibrated unless a calibration was fitted on
+ * this hardware × engine (a profile transferred from another chip or engine does not count; issue 16 widens
+ * the interval of an uncalibrated prediction).
  */
-export function platformAssumptions(hw: HardwareProfile, engine: EngineProfile, eff: Efficiency, calibratedOn: string | undefined): Assumption[] {
+export function platformAssumptions(hw: HardwareProfile, engine: EngineProfile, eff: Efficiency, fittedOn: { hardware?: string | null; engine?: string | null } | undefined): Assumption[] {
   if (hw.kernel_tables && engine.kernel_framework && loadKernelTables(hw.kernel_tables, engine.kernel_framework)) return [];
   const out: Assumption[] = [];
   const vendor = vendorGemmFigures(hw.id);
   if (vendor.length && eff.gemm_compute.kind === "default") {
     out.push({ what: "GEMM efficiency", value: vendor.map((v) => `${v.peakDtype} ${v.fraction}`).join(", ") + " of dense peak", why: `no measured kernel tables and no calibration of gemm_compute for ${hw.id}: ${vendor[0].source}` });
   }
-  if (!vendor.length && calibratedOn !== hw.id) {
+  const fitted = fittedOn?.hardware === hw.id && fittedOn?.engine === engine.id;
+  if (!fitted) {
+    const families = vendor.length ? "attention (incl. MLA) and MoE" : "every op family";
+    const from = fittedOn?.hardware ? `factors transferred from the ${fittedOn.hardware} × ${fittedOn.engine} profile` : "default factors";
     out.push({
       what: "kernel efficiency", value: "uncalibrated",
-      why: `${hw.id} has no measured kernel tables, no vendor kernel figures (data/efficiency/amd.json) and no calibration fitted on it${calibratedOn ? ` (factors transferred from ${calibratedOn})` : ""}: roofline with ${calibratedOn ? "transferred" : "default"} efficiencies`,
+      why: `${hw.id} has no measured kernel tables for ${engine.id}, no vendor kernel figures for ${families} (data/efficiency/amd.json) and no calibration fitted on ${hw.id} × ${engine.id}: roofline with ${from}`,
     });
   }
   return out;

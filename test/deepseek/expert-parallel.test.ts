@@ -1,7 +1,8 @@
 /** Wide expert parallelism by hand: all-to-all bytes, link time inside and across NVLink domains, the engines' choice, EPLB and two-batch overlap. */
 import { describe, expect, it } from "vitest";
 import { defaultEfficiency } from "../../lib/calibration/efficiency";
-import { allToAllSeconds, MOE_SETTINGS, resolveExpertParallel } from "../../lib/cost/expert-parallel";
+import { allToAllSeconds } from "../../lib/cost/all-to-all";
+import { MOE_SETTINGS, resolveExpertParallel } from "../../lib/cost/expert-parallel";
 import { bytesPerElement } from "../../lib/core/dtypes";
 import { getEngine, memoryPolicyOf } from "../../lib/engine/profile";
 import { getHardware } from "../../lib/hardware/registry";

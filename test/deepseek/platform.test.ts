@@ -26,7 +26,11 @@ describe("AMD GEMM efficiency from data/efficiency/amd.json", () => {
     // compute = 2·m·n·k / (5033.2e12 × 0.6471), m = 16384 tokens, n = 2 · 18432 / 8, k = 7168.
     expect(gate.time.compute).toBeCloseTo((2 * 16384 * ((2 * 18432) / 8) * 7168) / (5033.2e12 * 0.6471), 12);
     expect(e.assumptions.find((a) => a.what === "GEMM efficiency")?.value).toMatch(/fp8 0\.6471/);
-    expect(e.assumptions.some((a) => a.value === "uncalibrated")).toBe(false);
+    // AMD publishes GEMM figures only: MLA and MoE stay uncalibrated for SGLang on MI355X.
+    expect(e.assumptions.find((a) => a.what === "kernel efficiency")?.why).toMatch(/attention \(incl\. MLA\) and MoE/);
+    // The MI355X × ATOM profile (fitted on that hardware and engine) calibrates ATOM predictions.
+    const atom = estimate({ model: "openai/gpt-oss-120b", hardware: "mi355x", engine: "atom", plan: simplePlan({ tp: 8 }), phase: "decode", batch: 8, seqLen: 1024 });
+    expect(atom.assumptions.some((a) => a.value === "uncalibrated")).toBe(false);
   });
 
   it("MI300X has neither tables nor vendor figures nor a calibration fitted on it: uncalibrated", () => {
@@ -34,7 +38,7 @@ describe("AMD GEMM efficiency from data/efficiency/amd.json", () => {
     expect(none.assumptions.find((a) => a.what === "kernel efficiency")?.value).toBe("uncalibrated");
     // A transfer from another chip's profile does not calibrate MI300X either.
     const auto = estimate({ model: "deepseek-ai/DeepSeek-R1", hardware: "mi300x", engine: "sglang", plan: simplePlan({ tp: 8 }), phase: "decode", batch: 8, seqLen: 1024 });
-    expect(auto.assumptions.find((a) => a.what === "kernel efficiency")?.why).toMatch(/transferred from mi355x/);
+    expect(auto.assumptions.find((a) => a.what === "kernel efficiency")?.why).toMatch(/transferred from the mi355x × atom profile/);
     // H200 has measured tables: nothing to say.
     const h200 = estimate({ model: "deepseek-ai/DeepSeek-R1", hardware: "h200", engine: "sglang", plan: simplePlan({ tp: 8 }), phase: "decode", batch: 8, seqLen: 1024 });
     expect(h200.assumptions.some((a) => a.what === "kernel efficiency" || a.what === "GEMM efficiency")).toBe(false);
