@@ -18,6 +18,7 @@ import { weightDtype } from "../parallel/memory";
 import { expertExchangeOps, rankImbalance } from "./expert-parallel";
 import { gemmOp } from "./gemm";
 import { LAUNCHES } from "./kernel-launches";
+import { moeTransferLookup } from "./moe-transfer";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 
 /** MoE kernels by expert weight dtype (activations bf16 unless the format says otherwise). */
@@ -89,7 +90,9 @@ export const MOE: OpFamily = {
     const m = op.moe!;
     const d = MOE_DTYPE[m.weightDtype];
     if (!d) return undefined;
-    const r = t.moe({ tokens: tokenKey(m.tokens), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION });
+    const q = { tokens: tokenKey(m.tokens), hidden: m.hidden, inter: m.inter, topk: m.topk, experts: m.experts, tp: m.tp, ep: m.ep, dtype: d, distribution: MOE_TABLE_DISTRIBUTION };
+    // An unmeasured shape borrows the efficiency of the nearest measured one (./moe-transfer.ts).
+    const r = t.moe(q) ?? moeTransferLookup(t, q);
     // Untuned measurements (the table's caveat) are slower than serving: keep the calibrated roofline.
     return r && !r.caveat ? r : undefined;
   },
