@@ -65,6 +65,8 @@ export interface StepCoverage {
   extrapolatedShare: number;
   rooflineShare: number;
   extrapolatedOps: string[];
+  /** Measured ops more than data/cost/checks.json roofline_flag_ratio × their roofline bound (lib/step/checks.ts). */
+  flaggedOps: string[];
 }
 
 export interface AuditLog {
