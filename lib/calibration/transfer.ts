@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { getHardware } from "../hardware/registry";
 import { TRANSFER_POLICY, CALIBRATION_PARAMETERS, type ParamName, type ParamValues } from "./parameters";
-import { CALIBRATION_DIR, listProfiles, loadCalibration, profilePath, type Calibration } from "./profile";
+import { CALIBRATION_DIR, listProfiles, loadCalibration, profilePath, type Calibration, type CalibrationFile } from "./profile";
 
 const cache = new Map<string, Calibration | undefined>();
 
@@ -30,33 +30,46 @@ export function engineDistance(a: string, b: string): number {
   return i >= 0 ? i : TRANSFER_POLICY.engine_outside_family.value;
 }
 
+/** The profiles a transfer to hardware × engine takes its factors from: nearest hardware (efficiency), nearest engine (engine times). */
+export function nearestProfiles(profiles: CalibrationFile[], hardware: string, engine: string): { byHardware: CalibrationFile; byEngine: CalibrationFile } | undefined {
+  const usable = profiles.filter((p) => p.hardware && p.engine);
+  if (!usable.length) return undefined;
+  const w = TRANSFER_POLICY.tie_break_weight.value;
+  const byHardware = [...usable].sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
+  const byEngine = [...usable].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
+  return { byHardware, byEngine };
+}
+
+/**
+ * A transfer through the physics among the given profiles (calibrationFor uses every profile in
+ * data/calibration; a held-out validation passes the profiles refitted without its group):
+ * efficiency factors from the nearest hardware's profile, engine times from the nearest engine's.
+ */
+export function transferAmong(profiles: CalibrationFile[], hardware: string, engine: string): Calibration | undefined {
+  const near = nearestProfiles(profiles, hardware, engine);
+  if (!near) return undefined;
+  const { byHardware: byHw, byEngine } = near;
+  const values: ParamValues = {};
+  for (const [k, v] of Object.entries(byHw.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "efficiency") values[k] = v.value;
+  for (const [k, v] of Object.entries(byEngine.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "engine") values[k] = v.value;
+  const name = byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${byHw.name} (efficiency) + ${byEngine.name} (engine) → ${hardware}/${engine}`;
+  const why = `transferred: no profile fitted for ${hardware} × ${engine}; efficiency factors from ${byHw.name} (nearest hardware), engine overheads from ${byEngine.name} (nearest engine)`;
+  return { name, file: byHw, values, describe: () => why };
+}
+
 /**
  * The calibration for a hardware × engine: the profile fitted for it; otherwise a transfer through the
- * physics — efficiency factors (fractions of the chip's peaks) from the profile of the nearest hardware,
- * engine overheads (host times) from the profile of the nearest engine; then data/calibration/global.json;
- * then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
+ * physics (transferAmong every fitted profile); then data/calibration/global.json; then none.
+ * A transfer is named "<efficiency from> + <engine from> → hw/engine".
  */
 export function calibrationFor(hardware: string, engine: string): Calibration | undefined {
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
   const specific = profilePath(hardware, engine);
+  const global = path.join(CALIBRATION_DIR, "global.json");
   let hit: Calibration | undefined;
   if (fs.existsSync(specific)) hit = loadCalibration(specific);
-  else {
-    const profiles = listProfiles().filter((p) => p.hardware && p.engine);
-    const global = path.join(CALIBRATION_DIR, "global.json");
-    const w = TRANSFER_POLICY.tie_break_weight.value;
-    if (profiles.length) {
-      const byHw = [...profiles].sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
-      const byEngine = [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
-      const values: ParamValues = {};
-      for (const [k, v] of Object.entries(byHw.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "efficiency") values[k] = v.value;
-      for (const [k, v] of Object.entries(byEngine.parameters) as [ParamName, { value: number }][]) if (CALIBRATION_PARAMETERS[k].kind === "engine") values[k] = v.value;
-      const name = byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${byHw.name} (efficiency) + ${byEngine.name} (engine) → ${hardware}/${engine}`;
-      const why = `transferred: no profile fitted for ${hardware} × ${engine}; efficiency factors from ${byHw.name} (nearest hardware), engine overheads from ${byEngine.name} (nearest engine)`;
-      hit = { name, file: byHw, values, describe: () => why };
-    } else if (fs.existsSync(global)) hit = loadCalibration(global);
-  }
+  else hit = transferAmong(listProfiles(), hardware, engine) ?? (fs.existsSync(global) ? loadCalibration(global) : undefined);
   cache.set(key, hit);
   return hit;
 }

@@ -15,12 +15,15 @@ export interface ComparedRow {
   errors: Partial<Record<MetricKey, { actual: number; predicted: number; abs: number; pct: number }>>;
 }
 
+/** Columns a prediction adds to a row: predicted_* (values and intervals), the basis, the calibration, the error. */
+export const isPredictionColumn = (k: string): boolean => k.startsWith("predicted_") || k === "prediction_basis" || k === "error_message" || k === "calibration_profile";
+
 /** Join actuals and predictions by row position when both carry the same input columns, else by row_id. */
 export function joinRows(actuals: Record<string, string>[], predictions: Record<string, string>[]): Record<string, string>[] {
   const byId = new Map(predictions.filter((p) => p.row_id).map((p) => [p.row_id, p]));
   return actuals.map((a, i) => {
     const p = a.row_id && byId.size ? byId.get(a.row_id) : predictions[i];
-    return { ...(p ?? {}), ...a, ...Object.fromEntries(Object.entries(p ?? {}).filter(([k]) => k.startsWith("predicted_") || k === "error_message" || k === "calibration_profile")) };
+    return { ...(p ?? {}), ...a, ...Object.fromEntries(Object.entries(p ?? {}).filter(([k]) => isPredictionColumn(k))) };
   });
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The basis of real predictions: resolved benchmark rows classified among the committed calibration
+ * profiles, with a stated fit coverage (what the profiles saw) so the expected class follows by hand.
+ */
+import { describe, expect, it } from "vitest";
+import { listProfiles } from "../../lib/calibration/profile";
+import { resolveRow } from "../../lib/reconcile/predict";
+import { ConfigRow } from "../../lib/reconcile/standard";
+import { classify, classKey, type BasisContext } from "../../lib/uncertainty/basis";
+import { widthAttribution } from "../../lib/uncertainty/attribution";
+import { estimateWidths, type ResidualRecord } from "../../lib/uncertainty/widths";
+
+const B200_VLLM = { model: "openai/gpt-oss-120b", gpu_model: "b200", framework: "vllm", precision: "fp4", input_seq_len: "1024", output_seq_len: "1024", tensor_parallel: "1", concurrency: "4" };
+const H200_TRT_OFFLINE = { model: "meta-llama/Llama-3.1-8B", gpu_model: "NVIDIA H200 SXM 141GB", framework: "trtllm", precision: "fp8", input_seq_len: "128", output_seq_len: "128", tensor_parallel: "1", request_rate: "inf", num_requests: "3000", engine_version: "0.17" };
+const runOf = (raw: Record<string, string>, calibration?: "none") => resolveRow(ConfigRow.parse(raw), { calibration }).run;
+
+/** Every committed profile saw only GPT-OSS-120B under a closed loop (the InferenceMAX runs). */
+const CTX: BasisContext = { profiles: listProfiles(), coverage: () => ({ models: ["openai/gpt-oss-120b"], families: ["gpt_oss"], loads: ["closed"] }) };
+
+describe("classify", () => {
+  it("a row like the fit: its own profile, same model and load, kernel tables", () => {
+    const b = classify(runOf(B200_VLLM), CTX);
+    expect(b).toMatchObject({ calibration: "fitted", efficiencyFrom: "b200-vllm", engineFrom: "b200-vllm", hardware: "same", engine: "same", model: "same model", load: "seen", kernels: "tables" });
+    expect(b.phrase).toBe("fitted profile b200-vllm, same model, closed load seen, kernel tables");
+  });
+
+  it("a transfer names which of hardware and engine differ, and what the fit did not see", () => {
+    const run = runOf(H200_TRT_OFFLINE);
+    const b = classify(run, CTX);
+    // No h200 profile: efficiency from the nearest NVIDIA chip's profile (same vendor: "other chip"); the engine
+    // trtllm-0.17 has no family of its own in data/policy/calibration.json, so its times come from outside it.
+    expect(b.calibration).toBe("transferred");
+    expect(b.efficiencyFrom).toBe(run.calibration!.name.split(" ")[0]);
+    expect(b).toMatchObject({ hardware: "other chip", engine: "other family", model: "other family", load: "unseen", kernels: "tables" });
+    expect(b.phrase).toMatch(/^transferred: hardware h200 ← \S+, engine trtllm-0\.17 ← \S+; model family llama not in the fit, offline load not in the fit, kernel tables$/);
+  });
+
+  it("no calibration, an unknown calibration and unrecorded coverage each get their own class", () => {
+    expect(classify(runOf(B200_VLLM, "none"), CTX)).toMatchObject({ calibration: "none", hardware: "uncalibrated", engine: "uncalibrated" });
+    const other = { ...runOf(B200_VLLM), calibration: { name: "my-profile", description: "", values: {} } };
+    expect(classify(other, CTX)).toMatchObject({ calibration: "other", hardware: "unknown", model: "unknown" });
+    const b = classify(runOf(B200_VLLM), { ...CTX, coverage: () => undefined });
+    expect(b).toMatchObject({ model: "unknown", load: "unknown" });
+    expect(b.phrase).toMatch(/fit coverage not recorded/);
+  });
+
+  it("names its class at each fallback level", () => {
+    const b = classify(runOf(B200_VLLM), CTX);
+    expect(classKey(b, ["hardware", "kernels"])).toBe("hardware=same; kernels=tables");
+    expect(classKey(b, [])).toBe("any basis");
+  });
+});
+
+describe("width attribution", () => {
+  it("names the distance whose closing narrows the interval most", () => {
+    const basis = { hardware: "other chip", kernels: "roofline", model: "same model", engine: "same", load: "seen" };
+    // 20 residuals at ±0.5 for this basis; 20 at ±0.1 for the same basis on tables; 20 at ±0.3 for "same" hardware on roofline.
+    const spread = (x: number) => Array.from({ length: 20 }, (_, i) => (i % 2 ? x : -x));
+    const rec = (b: typeof basis, xs: number[]): ResidualRecord[] => xs.map((x, i) => ({ row: `${b.hardware}${b.kernels}${i}`, groups: {}, split: "t", basis: b, metric: "throughput", predicted: 1, actual: Math.exp(x) }));
+    const classes = estimateWidths([...rec(basis, spread(0.5)), ...rec({ ...basis, kernels: "tables" }, spread(0.1)), ...rec({ ...basis, hardware: "same" }, spread(0.3))]);
+    const [top, next] = widthAttribution(basis, classes);
+    // Closing "kernels" leaves the ±0.1 class: width e^0.1 − e^−0.1 = 0.2003 instead of e^0.5 − e^−0.5 = 1.0422.
+    expect(top.dimension).toBe("kernels");
+    expect(top.assumption).toMatch(/roofline/);
+    expect(top.width.throughput).toBeCloseTo(Math.exp(0.5) - Math.exp(-0.5), 9);
+    expect(top.closed.throughput).toBeCloseTo(Math.exp(0.1) - Math.exp(-0.1), 9);
+    // Closing "hardware" leaves the ±0.3 class: 0.6092.
+    expect(next.dimension).toBe("hardware");
+    expect(next.closed.throughput).toBeCloseTo(Math.exp(0.3) - Math.exp(-0.3), 9);
+  });
+});
