@@ -30,7 +30,7 @@ export function auditInterval(r: ResolvedRun, base: RunPrediction): AuditInterva
     const i = x.metrics[m.key];
     if (i) metrics.push({ metric: m.label, predicted: i.predicted, low: i.low.value, high: i.high.value, widthClass: i.width.key, n: i.width.n, source: widthSource(i.width) });
   }
-  const contributions = widthAttribution(x.basis, loadWidths()?.classes ?? {});
+  const contributions = widthAttribution(x.basis, loadWidths()?.classes ?? []);
   const top = contributions.find((c) => Number.isFinite(c.narrowing) && c.narrowing > 0);
   const tw = top?.width.throughput;
   const tc = top?.closed.throughput;

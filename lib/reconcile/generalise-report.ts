@@ -10,13 +10,13 @@ import { writeCsv } from "../core/csv";
 import { PROJECT_ROOT } from "../core/paths";
 import { classKey } from "../uncertainty/basis";
 import { evaluate, scoreFold, type Evaluation, type Scored } from "../uncertainty/coverage";
-import { uncertaintySettings, type UncertaintySettings } from "../uncertainty/settings";
-import { estimateWidths, logQuantile, METRIC_KEYS, type ResidualRecord, type WidthsFile } from "../uncertainty/widths";
+import { DIMENSIONS, uncertaintySettings, type UncertaintySettings } from "../uncertainty/settings";
+import { logQuantile, METRIC_KEYS, residualClasses, type ResidualRecord, type WidthsFile } from "../uncertainty/widths";
 import { SPLITS } from "./generalise";
 import type { GeneralisationRun } from "./generalise-run";
 
-/** The in-distribution check: each profile's k-fold residuals, with widths measured on the other GPUs' profiles. */
-export const IN_DISTRIBUTION = { name: "k-fold (like the training data)", by: "gpu" } as const;
+/** The in-distribution check: each profile's k-fold residuals, each row's width from the other rows' residuals. */
+export const IN_DISTRIBUTION = { name: "k-fold (like the training data)", by: "row" } as const;
 
 export interface SplitReport {
   split: string;
@@ -30,7 +30,7 @@ export interface SplitReport {
 export function dedupe(records: ResidualRecord[]): ResidualRecord[] {
   const seen = new Set<string>();
   return records.filter((r) => {
-    const k = `${r.row}|${r.metric}|${r.predicted}|${classKey(r.basis, ["hardware", "kernels", "model", "engine", "load"])}`;
+    const k = `${r.row}|${r.metric}|${r.predicted}|${classKey(r.basis, DIMENSIONS)}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -41,10 +41,11 @@ export function dedupe(records: ResidualRecord[]): ResidualRecord[] {
 export function splitReports(run: GeneralisationRun, s: UncertaintySettings = uncertaintySettings()): { pool: ResidualRecord[]; reports: SplitReport[] } {
   const pool = dedupe([...run.outOfFold, ...Object.values(run.folds).flatMap((fs) => fs.flatMap((f) => f.records))]);
   const reports: SplitReport[] = [];
-  const oofGroups = [...new Set(run.outOfFold.map((r) => r.groups[IN_DISTRIBUTION.by]))].sort();
-  const oofFolds = oofGroups.map((g) => ({ group: g, scored: scoreFold(run.outOfFold.filter((r) => r.groups[IN_DISTRIBUTION.by] === g), pool, IN_DISTRIBUTION.by, g, s) }));
+  // One fold per profile (its hardware × engine), each record scored with its own row left out of the widths.
+  const profileOf = (r: ResidualRecord) => r.basis.profile;
+  const oofFolds = [...new Set(run.outOfFold.map(profileOf))].sort().map((g) => ({ group: g, scored: scoreFold(run.outOfFold.filter((r) => profileOf(r) === g), pool, IN_DISTRIBUTION.by, g, s) }));
   reports.push({
-    split: IN_DISTRIBUTION.name, about: "each profile's own k-fold out-of-fold predictions (data/calibration/*.out-of-fold.csv); widths from the other GPUs' residuals",
+    split: IN_DISTRIBUTION.name, about: "each profile's own k-fold out-of-fold predictions (data/calibration/*.out-of-fold.csv); each row's interval from the other rows' residuals (its own left out), i.e. the profile's out-of-fold residuals for a request like its training data",
     overall: evaluate(oofFolds.flatMap((f) => f.scored), s), scored: oofFolds.flatMap((f) => f.scored),
     folds: oofFolds.map((f) => ({ group: f.group, refit: [], dropped: [], errors: 0, evaluation: evaluate(f.scored, s) })),
   });
@@ -64,19 +65,17 @@ export function widthsFile(run: GeneralisationRun, pool: ResidualRecord[], sourc
   const coverage: WidthsFile["coverage"] = {};
   for (const [k, c] of Object.entries(run.coverage)) coverage[k] = { fingerprint: c.fingerprint, models: c.models, families: c.families, loads: c.loads, configurations: c.configurations };
   return {
-    schema: "mantile.widths/v1",
-    _about: "Quantiles of ln(actual / predicted) per class of prediction basis (lib/uncertainty/basis.ts) and metric, measured on predictions that did not see their rows: each profile's k-fold out-of-fold residuals and the held-out folds of the generalisation reports (reconcile/generalisation). `q` is on `quantile_grid`; a class with fewer than `min_samples` residuals has no `q` and falls back (data/uncertainty/settings.json). `coverage`: what each committed calibration profile was fitted on, by profile content (fingerprint). Written by `npm run generalisation`; do not edit by hand.",
+    schema: "mantile.widths/v2",
+    _about: "Residuals ln(actual / predicted) per exact class of prediction basis (lib/uncertainty/basis.ts) and metric, measured on predictions that did not see their rows: each profile's k-fold out-of-fold residuals and the held-out folds of the generalisation reports (reconcile/generalisation). A prediction's interval is the p10-p90 of its class's residuals, pooled with coarser classes when thin (data/uncertainty/settings.json min_samples, fallback, symmetric; lib/uncertainty/widths.ts widthFor). `coverage`: what each committed calibration profile was fitted on, by profile content (fingerprint). Written by `npm run generalisation`; do not edit by hand.",
     created: new Date().toISOString().slice(0, 10),
     sources,
-    quantile_grid: s.quantile_grid.value,
-    min_samples: s.min_samples.value,
     coverage,
-    classes: estimateWidths(pool, s),
+    classes: residualClasses(pool),
   };
 }
 
-const f1 = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(0) : "n/a");
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+const f1 = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : "n/a");
+const f2 = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}%` : "n/a");
 
 /** The headline table: per split and metric, rows, MAPE, coverage of the 80% interval and its median relative width. */
 export function summaryMarkdown(reports: SplitReport[], s: UncertaintySettings = uncertaintySettings()): string {
@@ -86,7 +85,7 @@ export function summaryMarkdown(reports: SplitReport[], s: UncertaintySettings =
   const cell = (e: Evaluation[keyof Evaluation]) => {
     if (!e.n) return "–";
     const ok = e.coverage >= lo && e.coverage <= hi ? "" : Number.isFinite(e.coverage) ? " ✗" : "";
-    return `${e.n} · ${f2(e.mape)}% · ${f1(e.coverage)}%${ok} · ${f1(e.medianRelativeWidth)}%`;
+    return `${e.n} · ${f2(e.mape)} · ${f1(e.coverage)}${ok} · ${f1(e.medianRelativeWidth)}`;
   };
   return [head, sep, ...reports.map((r) => `| ${r.split} | ${METRIC_KEYS.map((m) => cell(r.overall[m])).join(" | ")} |`)].join("\n");
 }
@@ -98,7 +97,7 @@ export function foldMarkdown(r: SplitReport): string {
     const cal = [f.refit.length ? `refit ${f.refit.join(", ")}` : "", f.dropped.length ? `dropped ${f.dropped.join(", ")}` : ""].filter(Boolean).join("; ") || "unchanged";
     lines.push(`| ${f.group} | ${cal}${f.errors ? ` (${f.errors} rows failed)` : ""} | ${METRIC_KEYS.map((m) => {
       const e = f.evaluation[m];
-      return e.n ? `${e.n} · ${f2(e.mape)}% · ${f1(e.coverage)}% · ${f1(e.medianRelativeWidth)}%` : "–";
+      return e.n ? `${e.n} · ${f2(e.mape)} · ${f1(e.coverage)} · ${f1(e.medianRelativeWidth)}` : "–";
     }).join(" | ")} |`);
   }
   return lines.join("\n");
@@ -118,7 +117,7 @@ export function writeReports(out: string, reports: SplitReport[], header: string
   writeCsv(path.join(out, "reliability.csv"), ["split", "metric", "nominal", "observed", "n"], reports.flatMap((r) => METRIC_KEYS.flatMap((m) => r.overall[m].reliability.map((x) => ({ split: r.split, metric: m, nominal: x.nominal, observed: round(x.observed), n: r.overall[m].withInterval })))).filter((x) => x.n > 0));
   const records = reports.flatMap((r) => r.scored.map(({ record: x, width: w }) => ({
     split: r.split, model: x.groups.model, engine: x.groups.engine, gpu: x.groups.gpu, vendor: x.groups.vendor, metric: x.metric,
-    basis: classKey(x.basis, ["hardware", "kernels", "model", "engine", "load"]), predicted: x.predicted, actual: x.actual,
+    basis: classKey(x.basis, DIMENSIONS), predicted: x.predicted, actual: x.actual,
     p10: w ? x.predicted * Math.exp(logQuantile(w, lo)) : "", p90: w ? x.predicted * Math.exp(logQuantile(w, hi)) : "", width_class: w?.key ?? "",
   })));
   writeCsv(path.join(out, "records.csv"), ["split", "model", "engine", "gpu", "vendor", "metric", "basis", "predicted", "actual", "p10", "p90", "width_class"], records);

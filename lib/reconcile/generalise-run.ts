@@ -119,7 +119,7 @@ export function outOfFoldRecords(t: TrainedProfile, byKey: Map<string, DataRow>)
   return out;
 }
 
-const pickClass = (b: ResidualRecord["basis"]): ResidualRecord["basis"] => ({ hardware: b.hardware, kernels: b.kernels, model: b.model, engine: b.engine, load: b.load });
+const pickClass = (b: ResidualRecord["basis"]): ResidualRecord["basis"] => ({ profile: b.profile, hardware: b.hardware, kernels: b.kernels, model: b.model, engine: b.engine, load: b.load });
 
 /** Every fold of every split, with refits and predictions cached; returns the residual records. */
 export async function runGeneralisation(o: GeneralisationOptions): Promise<GeneralisationRun> {

@@ -88,8 +88,8 @@ const WORKER_YOUNG_GENERATION_MB = 16;
 /**
  * Tasks spread over N worker threads (N = 1: this thread), results returned in task order. Each
  * result is handed to `onResult` as it arrives (for caching), so an interrupted run keeps its work.
- * A worker that dies on a prediction (e.g. out of its heap, data/limits.json simulation.worker_heap_mb)
- * turns that row into an error and is replaced; a refit that kills its worker stops the run.
+ * A worker that dies on a prediction (e.g. out of its heap, data/limits.json simulation.worker_heap_mb) is
+ * replaced and the row retried in this thread; a refit that kills its worker stops the run.
  */
 export async function runTasks(tasks: Task[], jobs: number, onResult: (i: number, r: TaskResult) => void): Promise<TaskResult[]> {
   const out: TaskResult[] = new Array(tasks.length);
@@ -120,7 +120,9 @@ export async function runTasks(tasks: Task[], jobs: number, onResult: (i: number
         });
         w.on("error", (e: Error) => {
           if (!ready || current < 0 || tasks[current].kind === "refit") return reject(new Error(`a generalisation worker failed${current >= 0 ? ` on task ${current}` : ""}: ${e.message}`));
-          onResult(current, (out[current] = { kind: "predict", metrics: null, error: `the worker predicting this row stopped: ${e.message}` }));
+          // Retried once in this thread, whose heap is not capped like a worker's (a row that needs more is still an error).
+          const retry = predictTask(tasks[current] as PredictTask);
+          onResult(current, (out[current] = retry.kind === "predict" && retry.metrics ? retry : { kind: "predict", metrics: null, error: `the worker predicting this row stopped (${e.message}), and so did the retry in the main thread: ${retry.kind === "predict" ? retry.error : ""}` }));
           current = -1;
           void w.terminate();
           spawn();

@@ -9,11 +9,13 @@ import { uncertaintySettings, DIMENSIONS, type Dimension, type UncertaintySettin
 import { INTERVAL_METRICS, logQuantile, widthFor, type Classes, type IntervalMetric } from "./widths";
 
 /** The nearest value of each distance: what a request exactly like the fit has. */
-export const NEAREST: BasisClass = { hardware: "same", kernels: "tables", model: "same model", engine: "same", load: "seen" };
+export const NEAREST: Omit<BasisClass, "profile"> = { hardware: "same", kernels: "tables", model: "same model", engine: "same", load: "seen" };
+/** The distances (every dimension but the profile's name). */
+const DISTANCE_DIMS = DIMENSIONS.filter((d): d is Exclude<Dimension, "profile"> => d !== "profile");
 
 /** The assumption a distance stands for, in words. */
-export function assumptionOf(d: Dimension, value: string): string {
-  const words: Record<Dimension, Record<string, string>> = {
+export function assumptionOf(d: Exclude<Dimension, "profile">, value: string): string {
+  const words: Record<Exclude<Dimension, "profile">, Record<string, string>> = {
     hardware: { "other chip": "efficiency factors carried from another chip", "other vendor": "efficiency factors carried from another vendor's chip", uncalibrated: "no calibration (library defaults)", unknown: "a calibration of unknown origin" },
     kernels: { roofline: "ops timed by the roofline (no measured kernel tables)" },
     model: { "same family": "another model of a family in the fit", "other family": "a model family not in the fit", unknown: "fit coverage not recorded" },
@@ -24,7 +26,7 @@ export function assumptionOf(d: Dimension, value: string): string {
 }
 
 export interface DistanceContribution {
-  dimension: Dimension;
+  dimension: Exclude<Dimension, "profile">;
   value: string;
   assumption: string;
   /** Relative width (p90 − p10) / predicted now and with this distance closed, per metric (NaN: no width). */
@@ -42,7 +44,7 @@ const relWidth = (classes: Classes, b: BasisClass, m: IntervalMetric, s: Uncerta
 /** Each non-nearest distance of the basis with the width it accounts for, largest narrowing first. */
 export function widthAttribution(basis: BasisClass, classes: Classes, s: UncertaintySettings = uncertaintySettings()): DistanceContribution[] {
   const out: DistanceContribution[] = [];
-  for (const d of DIMENSIONS) {
+  for (const d of DISTANCE_DIMS) {
     if (basis[d] === NEAREST[d]) continue;
     const closedBasis = { ...basis, [d]: NEAREST[d] };
     const width: DistanceContribution["width"] = {};

@@ -41,8 +41,12 @@ export interface BasisContext {
   coverage(profile: string): FitCoverage | undefined;
 }
 
-/** Values each distance takes, nearest first. */
-export const DISTANCES: Record<Dimension, readonly string[]> = {
+/**
+ * Values each distance takes, nearest first (a fallback pools only residuals at least as far as the
+ * request). `profile` is a name, not a distance: the fitted profile, or how the calibration was made.
+ */
+export const DISTANCES: Record<Dimension, readonly string[] | null> = {
+  profile: null,
   hardware: ["same", "other chip", "other vendor", "uncalibrated", "unknown"],
   kernels: ["tables", "roofline"],
   model: ["same model", "same family", "other family", "unknown"],
@@ -96,7 +100,7 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   const kernelPhrase = kernels === "tables" ? "kernel tables" : "no kernel tables (roofline)";
   const cal = run.calibration;
   if (!cal) {
-    return { calibration: "none", efficiencyFrom: null, engineFrom: null, hardware: "uncalibrated", engine: "uncalibrated", model: "other family", load: "unseen", kernels, phrase: `no calibration (library defaults), ${kernelPhrase}` };
+    return { calibration: "none", efficiencyFrom: null, engineFrom: null, profile: "none", hardware: "uncalibrated", engine: "uncalibrated", model: "other family", load: "unseen", kernels, phrase: `no calibration (library defaults), ${kernelPhrase}` };
   }
   let eff = ctx.profiles.find((p) => p.name === cal.name);
   let eng = eff;
@@ -105,7 +109,7 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
     if (near && transferAmong(ctx.profiles, run.hardware.id, engine)?.name === cal.name) [eff, eng] = [near.byHardware, near.byEngine];
   }
   if (!eff || !eng) {
-    return { calibration: "other", efficiencyFrom: cal.name, engineFrom: cal.name, hardware: "unknown", engine: "unknown", model: "unknown", load: "unknown", kernels, phrase: `calibration ${cal.name} (not a profile in data/calibration: distance unknown), ${kernelPhrase}` };
+    return { calibration: "other", efficiencyFrom: cal.name, engineFrom: cal.name, profile: "other", hardware: "unknown", engine: "unknown", model: "unknown", load: "unknown", kernels, phrase: `calibration ${cal.name} (not a profile in data/calibration: distance unknown), ${kernelPhrase}` };
   }
   const hardware = hardwareDistance(run, eff);
   const engineD = engineDistanceOf(engine, eng);
@@ -119,10 +123,29 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   const overrides = Object.keys(run.overrides).length ? "; user overrides not covered by the measured widths" : "";
   const what = [hardware === "same" ? null : `hardware ${run.hardware.id} ← ${eff.hardware}`, engineD === "same" ? null : `engine ${engine} ← ${eng.engine}`].filter(Boolean).join(", ");
   const phrase = fitted ? `fitted profile ${eff.name}, ${tail}${overrides}` : `transferred: ${what || `${eff.name} + ${eng.name}`}; ${tail}${overrides}`;
-  return { calibration: fitted ? "fitted" : "transferred", efficiencyFrom: eff.name, engineFrom: eng.name, hardware, engine: engineD, model, load: loadD, kernels, phrase };
+  return { calibration: fitted ? "fitted" : "transferred", efficiencyFrom: eff.name, engineFrom: eng.name, profile: fitted ? eff.name : "transferred", hardware, engine: engineD, model, load: loadD, kernels, phrase };
 }
 
-/** The class key of a basis at one fallback level (the dimensions kept), e.g. "hardware=same; kernels=tables". */
+/** The class key of a basis with the dimensions kept exactly, e.g. "hardware=same; kernels=tables". */
 export function classKey(b: BasisClass, dims: readonly Dimension[]): string {
   return dims.length ? dims.map((d) => `${d}=${b[d]}`).join("; ") : "any basis";
+}
+
+/** How far a value of a distance is (its rank in DISTANCES; unknown values rank farthest). */
+export function distanceRank(d: Dimension, value: string): number {
+  const order = DISTANCES[d];
+  if (!order) return 0;
+  const i = order.indexOf(value);
+  return i < 0 ? order.length : i;
+}
+
+/** Whether a residual's class is at least as far from its fit as the request's on every distance not kept exactly. */
+export function atLeastAsFar(residual: BasisClass, request: BasisClass, kept: readonly Dimension[], dims: readonly Dimension[]): boolean {
+  return dims.every((d) => (kept.includes(d) ? residual[d] === request[d] : distanceRank(d, residual[d]) >= distanceRank(d, request[d])));
+}
+
+/** The pool of one fallback level in words: kept distances exactly, the others at least as far, e.g. "hardware=same; model ≥ other family". */
+export function levelKey(b: BasisClass, kept: readonly Dimension[], dims: readonly Dimension[]): string {
+  const parts = dims.map((d) => (kept.includes(d) ? `${d}=${b[d]}` : DISTANCES[d] && distanceRank(d, b[d]) > 0 ? `${d} ≥ ${b[d]}` : "")).filter(Boolean);
+  return parts.length ? parts.join("; ") : "any basis";
 }

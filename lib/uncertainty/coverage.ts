@@ -7,7 +7,7 @@
  */
 import { mape, median } from "../core/stats";
 import { uncertaintySettings, type UncertaintySettings } from "./settings";
-import { estimateWidths, logQuantile, logRatio, METRIC_KEYS, widthFor, type IntervalMetric, type ResidualRecord, type WidthUsed } from "./widths";
+import { logQuantile, residualClasses, logRatio, METRIC_KEYS, widthFor, type IntervalMetric, type ResidualRecord, type WidthUsed } from "./widths";
 
 export interface MetricEvaluation {
   /** Held-out rows measured. */
@@ -34,10 +34,13 @@ export interface Scored {
 
 /**
  * Widths for the records of one held-out group, measured on the pool without that group's rows.
- * `by` names the label that was held out (the record's groups[by]).
+ * `by` names the label that was held out (the record's groups[by]); "row" holds out each record's own
+ * row only (the in-distribution check: a configuration like the fit, its width from the other
+ * configurations' out-of-fold residuals).
  */
 export function scoreFold(fold: ResidualRecord[], pool: ResidualRecord[], by: string, group: string, s: UncertaintySettings = uncertaintySettings()): Scored[] {
-  const classes = estimateWidths(pool.filter((r) => r.groups[by] !== group), s);
+  if (by === "row") return fold.map((record) => ({ record, width: widthFor(residualClasses(pool.filter((r) => r.row !== record.row)), record.basis, record.metric, s) }));
+  const classes = residualClasses(pool.filter((r) => r.groups[by] !== group));
   return fold.map((record) => ({ record, width: widthFor(classes, record.basis, record.metric, s) }));
 }
 

@@ -76,7 +76,7 @@ let context: BasisContext | undefined;
 export function predictionIntervals(run: ResolvedRun, point: PointPrediction): PredictionIntervals {
   const widths = loadWidths();
   if (!context) context = productionContext(widths);
-  return intervalsFor(classify(run, context), point, widths?.classes ?? {});
+  return intervalsFor(classify(run, context), point, widths?.classes ?? []);
 }
 
 /** The pessimistic bound of a metric at a one-sided confidence (e.g. TTFT that holds with probability 0.9). */
@@ -106,7 +106,7 @@ export function confidenceMargin(run: ResolvedRun, metric: IntervalMetric, confi
   const widths = loadWidths();
   if (!context) context = productionContext(widths);
   const basis = classify(run, context, load);
-  const width = widthFor(widths?.classes ?? {}, basis, metric, s);
+  const width = widthFor(widths?.classes ?? [], basis, metric, s);
   if (!width) throw new InputError(`no measured width for ${metric} (data/uncertainty/widths.json is missing or has no ${metric} residuals): run npm run generalisation`);
   const q = HIGHER_IS_WORSE[metric] ? confidence : 1 - confidence;
   const lq = logQuantile(width, q);

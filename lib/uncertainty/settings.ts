@@ -13,7 +13,7 @@ export const UNCERTAINTY_DIR = path.join(DATA_DIR, "uncertainty");
 export const SETTINGS_FILE = path.join(UNCERTAINTY_DIR, "settings.json");
 
 /** The distances of a request from the fit that name its class (lib/uncertainty/basis.ts). */
-export const DIMENSIONS = ["hardware", "kernels", "model", "engine", "load"] as const;
+export const DIMENSIONS = ["profile", "hardware", "kernels", "model", "engine", "load"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 const Setting = <T extends z.ZodTypeAny>(v: T) => z.object({ value: v, unit: z.string().optional(), source: z.string().min(3) }).strict();
@@ -27,6 +27,8 @@ const SettingsFile = z
     min_samples: Setting(z.number().int().min(1)),
     dimensions: Setting(z.array(z.enum(DIMENSIONS))),
     fallback: Setting(z.array(z.array(z.enum(DIMENSIONS))).min(1)),
+    symmetric: Setting(z.boolean()),
+    proxy: Setting(z.record(z.string())),
     reliability: Setting(z.array(Quantile).min(1)),
     coverage_target: Setting(z.tuple([Quantile, Quantile])),
     refit: z.object({ max_evals: Setting(z.number().int().min(1)), limit: Setting(z.number().int().min(1)), workers: Setting(z.number().int().min(1)) }).strict(),

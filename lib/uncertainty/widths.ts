@@ -1,17 +1,18 @@
 /**
  * Widths: for each class of basis and each metric, quantiles of ln(actual / predicted) measured on
- * predictions that did not see their rows (out-of-fold and held-out residuals). `estimateWidths`
- * measures them from residual records; `widthFor` finds the width of a basis, falling back to the
- * next coarser class when a class has too few residuals (data/uncertainty/settings.json). The widths
- * the predictions use are data/uncertainty/widths.json, written by `npm run generalisation`.
+ * predictions that did not see their rows (out-of-fold and held-out residuals). `residualClasses`
+ * groups residual records by exact class (what data/uncertainty/widths.json stores, written by
+ * `npm run generalisation`); `widthFor` pools the residuals of a basis's class — falling back to a
+ * coarser pool of residuals at least as far from their fit when the class has too few
+ * (data/uncertainty/settings.json) — and gives their quantiles.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { percentile } from "../core/stats";
 import { InputError, parseOrThrow } from "../core/validate";
-import { classKey, type BasisClass, type FitCoverage } from "./basis";
-import { UNCERTAINTY_DIR, uncertaintySettings, type Dimension, type UncertaintySettings } from "./settings";
+import { atLeastAsFar, classKey, levelKey, type BasisClass, type FitCoverage } from "./basis";
+import { DIMENSIONS, UNCERTAINTY_DIR, uncertaintySettings, type Dimension, type UncertaintySettings } from "./settings";
 
 /** The metrics with an interval, and their predicted CSV columns. */
 export const INTERVAL_METRICS = [
@@ -40,93 +41,132 @@ export interface ResidualRecord {
 
 export const logRatio = (r: Pick<ResidualRecord, "actual" | "predicted">): number => Math.log(r.actual / r.predicted);
 
-const MetricWidth = z
+const Residuals = z
   .object({
     n: z.number().int().min(0),
     /** Residuals per split they came from. */
     splits: z.record(z.number().int()),
-    /** Quantiles of ln(actual / predicted) on the settings' quantile grid; absent below min_samples. */
-    q: z.array(z.number()).optional(),
+    /** ln(actual / predicted), sorted. */
+    x: z.array(z.number()),
   })
   .strict();
-export type MetricWidth = z.infer<typeof MetricWidth>;
+export type Residuals = z.infer<typeof Residuals>;
+
+const BasisValues = z.object(Object.fromEntries(DIMENSIONS.map((d) => [d, z.string()])) as Record<Dimension, z.ZodString>).strict();
+const ResidualClass = z.object({ basis: BasisValues, metrics: z.record(Residuals) }).strict();
+export type ResidualClass = z.infer<typeof ResidualClass>;
+/** The measured residuals, one entry per exact class of basis. */
+export type Classes = ResidualClass[];
 
 const Coverage = z.object({ fingerprint: z.string(), models: z.array(z.string()), families: z.array(z.string()), loads: z.array(z.string()), configurations: z.number().int() }).strict();
 
 export const WidthsFile = z
   .object({
-    schema: z.literal("mantile.widths/v1"),
+    schema: z.literal("mantile.widths/v2"),
     _about: z.string(),
     created: z.string(),
     /** Where the residuals came from (files, commit), and what the splits are. */
     sources: z.record(z.string()),
-    quantile_grid: z.array(z.number()),
-    min_samples: z.number().int(),
     /** What each committed calibration profile was fitted on (models, families, load modes), by profile name. */
     coverage: z.record(Coverage),
-    /** Class key → metric → width. */
-    classes: z.record(z.record(MetricWidth)),
+    /** The held-out residuals of each exact class of basis, per metric. */
+    classes: z.array(ResidualClass),
   })
   .strict();
 export type WidthsFile = z.infer<typeof WidthsFile>;
-export type Classes = WidthsFile["classes"];
 
 export const WIDTHS_FILE = path.join(UNCERTAINTY_DIR, "widths.json");
 
-/** Quantiles of ln(actual/predicted) per class (every fallback level) and metric. */
-export function estimateWidths(records: ResidualRecord[], s: UncertaintySettings = uncertaintySettings()): Classes {
-  const acc = new Map<string, Map<IntervalMetric, { x: number[]; splits: Record<string, number> }>>();
+const round = (x: number) => Number(x.toFixed(5));
+
+/** Residual records grouped by exact class of basis and metric (what widths.json stores). */
+export function residualClasses(records: ResidualRecord[]): Classes {
+  const byKey = new Map<string, ResidualClass>();
   for (const r of records) {
     const x = logRatio(r);
     if (!Number.isFinite(x)) continue;
-    for (const level of s.fallback.value) {
-      const key = classKey(r.basis, level);
-      if (!acc.has(key)) acc.set(key, new Map());
-      const m = acc.get(key)!;
-      if (!m.has(r.metric)) m.set(r.metric, { x: [], splits: {} });
-      const e = m.get(r.metric)!;
-      e.x.push(x);
-      e.splits[r.split] = (e.splits[r.split] ?? 0) + 1;
-    }
+    const key = classKey(r.basis, DIMENSIONS);
+    if (!byKey.has(key)) byKey.set(key, { basis: Object.fromEntries(DIMENSIONS.map((d) => [d, r.basis[d]])) as BasisClass, metrics: {} });
+    const c = byKey.get(key)!;
+    const e = (c.metrics[r.metric] ??= { n: 0, splits: {}, x: [] });
+    e.n++;
+    e.splits[r.split] = (e.splits[r.split] ?? 0) + 1;
+    e.x.push(round(x));
   }
-  const out: Classes = {};
-  for (const key of [...acc.keys()].sort()) {
-    out[key] = {};
-    for (const [metric, e] of [...acc.get(key)!.entries()].sort()) {
-      const sorted = [...e.x].sort((a, b) => a - b);
-      const w: MetricWidth = { n: sorted.length, splits: e.splits };
-      if (sorted.length >= s.min_samples.value) w.q = s.quantile_grid.value.map((q) => round(percentile(sorted, q)));
-      out[key][metric] = w;
-    }
-  }
+  const out = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  for (const c of out) for (const e of Object.values(c.metrics)) e.x.sort((a, b) => a - b);
   return out;
 }
 
-const round = (x: number) => Number(x.toFixed(5));
-
-/** The width a basis gets for a metric: its finest class with enough residuals. */
+/** The width a basis gets for a metric: the residuals of its finest class with enough of them. */
 export interface WidthUsed {
   metric: IntervalMetric;
-  /** The class whose residuals give the width, and the fallback level (0 = the basis's own class). */
+  /** The pool the residuals came from (kept distances exactly, the others at least as far), and its fallback level (0 = the basis's own class). */
   key: string;
   level: number;
-  /** The classes tried first that had fewer than min_samples residuals (with their counts). */
+  /** The pools tried first that had fewer than min_samples residuals (with their counts). */
   thin: { key: string; n: number }[];
   n: number;
   splits: Record<string, number>;
+  /** Whether the residuals were pooled with their mirror images (settings.symmetric). */
+  symmetric: boolean;
   grid: number[];
+  /** Quantiles of ln(actual / predicted) on the grid. */
   q: number[];
 }
 
+const memo = new WeakMap<Classes, Map<string, WidthUsed | undefined>>();
+
+/**
+ * The width of a basis for a metric. At each fallback level the pool holds the residuals whose class
+ * matches the basis on the kept distances and is at least as far on the others; the first pool with
+ * min_samples residuals gives the quantiles (mirrored when settings.symmetric). When no level has
+ * enough, every residual of the metric (the last resort, named in `key`).
+ */
 export function widthFor(classes: Classes, basis: BasisClass, metric: IntervalMetric, s: UncertaintySettings = uncertaintySettings()): WidthUsed | undefined {
+  const mk = `${classKey(basis, DIMENSIONS)}|${metric}`;
+  let m = memo.get(classes);
+  if (!m) memo.set(classes, (m = new Map()));
+  if (m.has(mk)) return m.get(mk);
+  const dims = s.dimensions.value;
   const thin: WidthUsed["thin"] = [];
-  for (const [level, dims] of s.fallback.value.entries()) {
-    const key = classKey(basis, dims as Dimension[]);
-    const w = classes[key]?.[metric];
-    if (w?.q && w.n >= s.min_samples.value) return { metric, key, level, thin, n: w.n, splits: w.splits, grid: s.quantile_grid.value, q: w.q };
-    if (!thin.some((t) => t.key === key)) thin.push({ key, n: w?.n ?? 0 });
+  const pool = (f: (c: ResidualClass) => boolean) => {
+    const x: number[] = [];
+    const splits: Record<string, number> = {};
+    for (const c of classes) {
+      const e = c.metrics[metric];
+      if (!e || !f(c)) continue;
+      x.push(...e.x);
+      for (const [k, n] of Object.entries(e.splits)) splits[k] = (splits[k] ?? 0) + n;
+    }
+    return { x, splits };
+  };
+  const widthOf = (key: string, level: number, p: { x: number[]; splits: Record<string, number> }): WidthUsed => {
+    const xs = (s.symmetric.value ? [...p.x, ...p.x.map((v) => -v)] : [...p.x]).sort((a, b) => a - b);
+    return { metric, key, level, thin, n: p.x.length, splits: p.splits, symmetric: s.symmetric.value, grid: s.quantile_grid.value, q: s.quantile_grid.value.map((q) => percentile(xs, q)) };
+  };
+  let out: WidthUsed | undefined;
+  for (const [level, kept] of s.fallback.value.entries()) {
+    const key = levelKey(basis, kept, dims);
+    const p = pool((c) => atLeastAsFar(c.basis, basis, kept, dims));
+    if (p.x.length >= s.min_samples.value) {
+      out = widthOf(key, level, p);
+      break;
+    }
+    if (!thin.some((t) => t.key === key)) thin.push({ key, n: p.x.length });
   }
-  return undefined;
+  if (!out) {
+    const all = pool(() => true);
+    if (all.x.length) out = widthOf(`every ${metric} residual (no pool at least as far as this basis has ${s.min_samples.value})`, s.fallback.value.length, all);
+  }
+  // No residual of this metric at all: the proxy metric's width (settings.proxy, with its reason).
+  const proxy = s.proxy.value[metric] as IntervalMetric | undefined;
+  if (!out && proxy && proxy !== metric) {
+    const w = widthFor(classes, basis, proxy, s);
+    if (w) out = { ...w, metric, key: `${w.key} (${proxy} residuals standing in: no ${metric} residual measured)` };
+  }
+  m.set(mk, out);
+  return out;
 }
 
 /** The q-quantile of ln(actual/predicted) of a width, linear between grid points (q within the grid). */

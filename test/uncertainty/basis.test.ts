@@ -8,7 +8,7 @@ import { resolveRow } from "../../lib/reconcile/predict";
 import { ConfigRow } from "../../lib/reconcile/standard";
 import { classify, classKey, type BasisContext } from "../../lib/uncertainty/basis";
 import { widthAttribution } from "../../lib/uncertainty/attribution";
-import { estimateWidths, type ResidualRecord } from "../../lib/uncertainty/widths";
+import { residualClasses, type ResidualRecord } from "../../lib/uncertainty/widths";
 
 const B200_VLLM = { model: "openai/gpt-oss-120b", gpu_model: "b200", framework: "vllm", precision: "fp4", input_seq_len: "1024", output_seq_len: "1024", tensor_parallel: "1", concurrency: "4" };
 const H200_TRT_OFFLINE = { model: "meta-llama/Llama-3.1-8B", gpu_model: "NVIDIA H200 SXM 141GB", framework: "trtllm", precision: "fp8", input_seq_len: "128", output_seq_len: "128", tensor_parallel: "1", request_rate: "inf", num_requests: "3000", engine_version: "0.17" };
@@ -53,11 +53,11 @@ describe("classify", () => {
 
 describe("width attribution", () => {
   it("names the distance whose closing narrows the interval most", () => {
-    const basis = { hardware: "other chip", kernels: "roofline", model: "same model", engine: "same", load: "seen" };
+    const basis = { profile: "transferred", hardware: "other chip", kernels: "roofline", model: "same model", engine: "same", load: "seen" };
     // 20 residuals at ±0.5 for this basis; 20 at ±0.1 for the same basis on tables; 20 at ±0.3 for "same" hardware on roofline.
     const spread = (x: number) => Array.from({ length: 20 }, (_, i) => (i % 2 ? x : -x));
     const rec = (b: typeof basis, xs: number[]): ResidualRecord[] => xs.map((x, i) => ({ row: `${b.hardware}${b.kernels}${i}`, groups: {}, split: "t", basis: b, metric: "throughput", predicted: 1, actual: Math.exp(x) }));
-    const classes = estimateWidths([...rec(basis, spread(0.5)), ...rec({ ...basis, kernels: "tables" }, spread(0.1)), ...rec({ ...basis, hardware: "same" }, spread(0.3))]);
+    const classes = residualClasses([...rec(basis, spread(0.5)), ...rec({ ...basis, kernels: "tables" }, spread(0.1)), ...rec({ ...basis, hardware: "same" }, spread(0.3))]);
     const [top, next] = widthAttribution(basis, classes);
     // Closing "kernels" leaves the ±0.1 class: width e^0.1 − e^−0.1 = 0.2003 instead of e^0.5 − e^−0.5 = 1.0422.
     expect(top.dimension).toBe("kernels");
