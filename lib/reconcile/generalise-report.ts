@@ -117,8 +117,8 @@ export function writeReports(out: string, reports: SplitReport[], header: string
   writeCsv(path.join(out, "reliability.csv"), ["split", "metric", "nominal", "observed", "n"], reports.flatMap((r) => METRIC_KEYS.flatMap((m) => r.overall[m].reliability.map((x) => ({ split: r.split, metric: m, nominal: x.nominal, observed: round(x.observed), n: r.overall[m].withInterval })))).filter((x) => x.n > 0));
   const records = reports.flatMap((r) => r.scored.map(({ record: x, width: w }) => ({
     split: r.split, model: x.groups.model, engine: x.groups.engine, gpu: x.groups.gpu, vendor: x.groups.vendor, metric: x.metric,
-    basis: classKey(x.basis, DIMENSIONS), predicted: x.predicted, actual: x.actual,
-    p10: w ? x.predicted * Math.exp(logQuantile(w, lo)) : "", p90: w ? x.predicted * Math.exp(logQuantile(w, hi)) : "", width_class: w?.key ?? "",
+    basis: classKey(x.basis, DIMENSIONS), predicted: sig(x.predicted), actual: sig(x.actual),
+    p10: w ? sig(x.predicted * Math.exp(logQuantile(w, lo))) : "", p90: w ? sig(x.predicted * Math.exp(logQuantile(w, hi))) : "", width_class: w?.key ?? "",
   })));
   writeCsv(path.join(out, "records.csv"), ["split", "model", "engine", "gpu", "vendor", "metric", "basis", "predicted", "actual", "p10", "p90", "width_class"], records);
   const body = [header, "", "## Summary (each cell: held-out rows · MAPE · coverage of the 80% interval · median relative width (p90 − p10) / predicted; ✗ outside the 75–85% target)", "", summaryMarkdown(reports, s), ""];
@@ -127,5 +127,7 @@ export function writeReports(out: string, reports: SplitReport[], header: string
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : "");
+/** Six significant digits: the records file stays readable and small. */
+const sig = (x: number) => Number(x.toPrecision(6));
 
 export const relativeToRoot = (p: string): string => path.relative(PROJECT_ROOT, path.resolve(p));
