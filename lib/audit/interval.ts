@@ -31,11 +31,10 @@ export function auditInterval(r: ResolvedRun, base: RunPrediction): AuditInterva
     if (i) metrics.push({ metric: m.label, predicted: i.predicted, low: i.low.value, high: i.high.value, widthClass: i.width.key, n: i.width.n, source: widthSource(i.width) });
   }
   const contributions = widthAttribution(x.basis, loadWidths()?.classes ?? []);
-  const top = contributions.find((c) => Number.isFinite(c.narrowing) && c.narrowing > 0);
-  const tw = top?.width.throughput;
-  const tc = top?.closed.throughput;
+  const top = contributions.find((c) => Number.isFinite(c.share));
+  const total = top?.width.throughput;
   const largest = top
-    ? `${top.assumption} (${top.dimension} = ${top.value})${Number.isFinite(tw!) && Number.isFinite(tc!) ? `: closing it would narrow the throughput interval from ${pct(tw!)} to ${pct(tc!)} of the prediction` : ""}`
+    ? `${top.assumption} (${top.dimension} = ${top.value}): ${pct(top.share)} of the prediction's relative width (p90 − p10)/predicted, averaged over the metrics${Number.isFinite(total!) ? `; the throughput interval is ${pct(total!)} wide` : ""} (shares of every distance: ${contributions.map((c) => `${c.dimension} ${pct(c.share)}`).join(", ")})`
     : null;
   return { basis: x.basis.phrase, nominal: x.nominal, metrics, contributions, largest };
 }

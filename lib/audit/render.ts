@@ -24,7 +24,7 @@ export function auditTable(log: AuditLog, opts: { width?: number } = {}): string
   if (iv) {
     out.push(`  ${Math.round(iv.nominal * 100)}% interval (basis: ${iv.basis}):`);
     for (const m of iv.metrics) out.push(`    ${m.metric}: ${formatNumber(m.low)} – ${formatNumber(m.high)} (predicted ${formatNumber(m.predicted)}; width of class "${m.widthClass}", n=${m.n})`);
-    out.push(iv.largest ? `  the assumption that contributes most to the width: ${iv.largest}` : "  the request is like the fit: no distance from it widens the interval");
+    out.push(iv.largest ? `  the assumption that contributes most to the width: ${iv.largest}` : "  the request is like the fit: its width is its profile's out-of-fold error");
   }
   out.push("");
   const numeric = log.entries.filter((e) => e.param !== null);

@@ -1,8 +1,10 @@
 /**
- * Which distance from the fit makes an interval wide: for each distance of the basis that is not the
- * nearest (another chip, the roofline, another model family, …), the interval's relative width if
- * that one distance were closed — the measured width of the basis with it set to the nearest value.
- * The distance whose closing narrows the interval most is the assumption that contributes most.
+ * Which distance from the fit makes an interval wide. Each distance of the basis that is not the
+ * nearest (another chip, the roofline, another model family, …) can be closed — set to its nearest
+ * value — and the measured width of the resulting basis read off; a distance's share of the width is
+ * its narrowing averaged over every order of closing them (the Shapley value, so shares add up and a
+ * distance that only matters together with another still gets its part). The distance with the
+ * largest share is the assumption that contributes most to the width.
  */
 import type { BasisClass } from "./basis";
 import { uncertaintySettings, DIMENSIONS, type Dimension, type UncertaintySettings } from "./settings";
@@ -29,11 +31,15 @@ export interface DistanceContribution {
   dimension: Exclude<Dimension, "profile">;
   value: string;
   assumption: string;
-  /** Relative width (p90 − p10) / predicted now and with this distance closed, per metric (NaN: no width). */
+  /** Relative width (p90 − p10) / predicted now, and with only this distance closed, per metric (NaN: no width). */
   width: Partial<Record<IntervalMetric, number>>;
   closed: Partial<Record<IntervalMetric, number>>;
-  /** Mean narrowing over the metrics that have both widths, in relative-width units. */
-  narrowing: number;
+  /**
+   * Its share of the width: the narrowing from closing it, averaged over every order in which the
+   * distances could be closed (Shapley value), then over the metrics with widths. The shares of all
+   * distances add up to the width minus the width of a request like the fit.
+   */
+  share: number;
 }
 
 const relWidth = (classes: Classes, b: BasisClass, m: IntervalMetric, s: UncertaintySettings): number => {
@@ -41,21 +47,35 @@ const relWidth = (classes: Classes, b: BasisClass, m: IntervalMetric, s: Uncerta
   return w ? Math.exp(logQuantile(w, s.interval.upper.value)) - Math.exp(logQuantile(w, s.interval.lower.value)) : NaN;
 };
 
-/** Each non-nearest distance of the basis with the width it accounts for, largest narrowing first. */
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+/** Each distance of the basis that is not the nearest, with its share of the width, largest first. */
 export function widthAttribution(basis: BasisClass, classes: Classes, s: UncertaintySettings = uncertaintySettings()): DistanceContribution[] {
-  const out: DistanceContribution[] = [];
-  for (const d of DISTANCE_DIMS) {
-    if (basis[d] === NEAREST[d]) continue;
-    const closedBasis = { ...basis, [d]: NEAREST[d] };
-    const width: DistanceContribution["width"] = {};
-    const closed: DistanceContribution["closed"] = {};
-    const gains: number[] = [];
-    for (const m of INTERVAL_METRICS) {
-      width[m.key] = relWidth(classes, basis, m.key, s);
-      closed[m.key] = relWidth(classes, closedBasis, m.key, s);
-      if (Number.isFinite(width[m.key]!) && Number.isFinite(closed[m.key]!)) gains.push(width[m.key]! - closed[m.key]!);
-    }
-    out.push({ dimension: d, value: basis[d], assumption: assumptionOf(d, basis[d]), width, closed, narrowing: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN });
+  const far = DISTANCE_DIMS.filter((d) => basis[d] !== NEAREST[d]);
+  const k = far.length;
+  const closing = (mask: number): BasisClass => ({ ...basis, ...Object.fromEntries(far.filter((_, i) => mask & (1 << i)).map((d) => [d, NEAREST[d]])) });
+  const out: DistanceContribution[] = far.map((d) => ({ dimension: d, value: basis[d], assumption: assumptionOf(d, basis[d]), width: {}, closed: {}, share: NaN }));
+  const shares: number[][] = far.map(() => []);
+  for (const m of INTERVAL_METRICS) {
+    const w = Array.from({ length: 1 << k }, (_, mask) => relWidth(classes, closing(mask), m.key, s));
+    far.forEach((_, i) => {
+      out[i].width[m.key] = w[0];
+      out[i].closed[m.key] = w[1 << i];
+      let phi = 0;
+      for (let mask = 0; mask < 1 << k; mask++) {
+        if (mask & (1 << i)) continue;
+        const size = countBits(mask);
+        phi += ((factorial(size) * factorial(k - size - 1)) / factorial(k)) * (w[mask] - w[mask | (1 << i)]);
+      }
+      if (Number.isFinite(phi)) shares[i].push(phi);
+    });
   }
-  return out.sort((a, b) => (Number.isFinite(b.narrowing) ? b.narrowing : -Infinity) - (Number.isFinite(a.narrowing) ? a.narrowing : -Infinity));
+  out.forEach((c, i) => (c.share = shares[i].length ? shares[i].reduce((a, b) => a + b, 0) / shares[i].length : NaN));
+  return out.sort((a, b) => (Number.isFinite(b.share) ? b.share : -Infinity) - (Number.isFinite(a.share) ? a.share : -Infinity));
+}
+
+function countBits(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
 }

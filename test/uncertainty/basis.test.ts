@@ -52,20 +52,26 @@ describe("classify", () => {
 });
 
 describe("width attribution", () => {
-  it("names the distance whose closing narrows the interval most", () => {
+  it("shares the width among the distances (Shapley): each one's narrowing averaged over the orders of closing them", () => {
     const basis = { profile: "transferred", hardware: "other chip", kernels: "roofline", model: "same model", engine: "same", load: "seen" };
-    // 20 residuals at ±0.5 for this basis; 20 at ±0.1 for the same basis on tables; 20 at ±0.3 for "same" hardware on roofline.
     const spread = (x: number) => Array.from({ length: 20 }, (_, i) => (i % 2 ? x : -x));
-    const rec = (b: typeof basis, xs: number[]): ResidualRecord[] => xs.map((x, i) => ({ row: `${b.hardware}${b.kernels}${i}`, groups: {}, split: "t", basis: b, metric: "throughput", predicted: 1, actual: Math.exp(x) }));
-    const classes = residualClasses([...rec(basis, spread(0.5)), ...rec({ ...basis, kernels: "tables" }, spread(0.1)), ...rec({ ...basis, hardware: "same" }, spread(0.3))]);
+    const rec = (b: typeof basis, xs: number[]): ResidualRecord[] => xs.map((x, i) => ({ row: `${b.profile}${b.hardware}${b.kernels}${i}`, groups: {}, split: "t", basis: b, metric: "throughput", predicted: 1, actual: Math.exp(x) }));
+    // Widths w(x) = e^x − e^−x: far on both (±0.5) 1.0422; tables only (±0.1) 0.2003; same hardware only (±0.3) 0.6092;
+    // like the fit (fitted profile, ±0.05) 0.1000.
+    const classes = residualClasses([
+      ...rec(basis, spread(0.5)), ...rec({ ...basis, kernels: "tables" }, spread(0.1)), ...rec({ ...basis, hardware: "same" }, spread(0.3)),
+      ...rec({ ...basis, profile: "b200-vllm", hardware: "same", kernels: "tables" }, spread(0.05)),
+    ]);
+    const w = (x: number) => Math.exp(x) - Math.exp(-x);
     const [top, next] = widthAttribution(basis, classes);
-    // Closing "kernels" leaves the ±0.1 class: width e^0.1 − e^−0.1 = 0.2003 instead of e^0.5 − e^−0.5 = 1.0422.
+    // kernels: ½[(w.5 − w.1) + (w.3 − w.05)] = ½[0.8419 + 0.5092] = 0.6756; hardware: ½[(w.5 − w.3) + (w.1 − w.05)] = ½[0.4330 + 0.1003] = 0.2667
     expect(top.dimension).toBe("kernels");
     expect(top.assumption).toMatch(/roofline/);
-    expect(top.width.throughput).toBeCloseTo(Math.exp(0.5) - Math.exp(-0.5), 9);
-    expect(top.closed.throughput).toBeCloseTo(Math.exp(0.1) - Math.exp(-0.1), 9);
-    // Closing "hardware" leaves the ±0.3 class: 0.6092.
+    expect(top.share).toBeCloseTo(((w(0.5) - w(0.1)) + (w(0.3) - w(0.05))) / 2, 9);
     expect(next.dimension).toBe("hardware");
-    expect(next.closed.throughput).toBeCloseTo(Math.exp(0.3) - Math.exp(-0.3), 9);
+    expect(next.share).toBeCloseTo(((w(0.5) - w(0.3)) + (w(0.1) - w(0.05))) / 2, 9);
+    // The shares add up to the width minus the width of a request like the fit.
+    expect(top.share + next.share).toBeCloseTo(w(0.5) - w(0.05), 9);
+    expect(top.closed.throughput).toBeCloseTo(w(0.1), 9);
   });
 });

@@ -70,16 +70,20 @@ describe("intervals", () => {
   const basis: Basis = { ...FITTED, calibration: "fitted", efficiencyFrom: "b200-vllm", engineFrom: "b200-vllm", phrase: "fitted profile b200-vllm" };
 
   it("are the prediction times exp(p10) and exp(p90), explained with the class, sample and split", () => {
-    const x = intervalsFor(basis, { throughput: 1000, output_throughput: 500, ttft: NaN, tpot: 0.01, e2e: 1 }, classes);
+    const x = intervalsFor(basis, { throughput: 1000, output_throughput: 500, ttft: 0.1, tpot: 0.01, e2e: NaN }, classes);
     expect(x.nominal).toBeCloseTo(0.8, 12);
     const t = x.metrics.throughput!;
     expect(t.low.value).toBeCloseTo(1000 * Math.exp(-0.08), 6); // 923.1
     expect(t.high.value).toBeCloseTo(1000 * Math.exp(0.08), 6); // 1083.3
     expect(t.low.formula).toBe("predicted × exp(p10_ln_ratio)");
     expect(t.low.inputs.p10_ln_ratio.provenance.source).toMatch(/class "profile=b200-vllm; hardware=same; kernels=tables; model=same model; engine=same; load=seen", throughput, n=20 held-out residuals \(test 20\)/);
-    // No residuals of TTFT, and a non-finite point: no interval rather than a made-up one.
+    // A non-finite point (E2E): no interval. TPOT has no residual of its own here: the throughput width stands in
+    // (settings.proxy), and says so; nothing stands in for TTFT's.
+    expect(x.metrics.e2e).toBeNull();
     expect(x.metrics.ttft).toBeNull();
-    expect(x.metrics.tpot).toBeNull();
+    const tpot = x.metrics.tpot!;
+    expect(tpot.high.value).toBeCloseTo(0.01 * Math.exp(0.08), 12);
+    expect(tpot.width.key).toMatch(/\(throughput residuals standing in: no tpot residual measured\)$/);
   });
 
   it("gives the pessimistic factor at a one-sided confidence: the upper quantile for latencies, the lower for throughput", () => {
