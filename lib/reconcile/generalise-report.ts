@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { writeCsv } from "../core/csv";
+import { readCsv, writeCsv } from "../core/csv";
 import { PROJECT_ROOT } from "../core/paths";
 import { classKey } from "../uncertainty/basis";
 import { evaluate, scoreFold, type Evaluation, type Scored } from "../uncertainty/coverage";
@@ -131,3 +131,27 @@ const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : "");
 const sig = (x: number) => Number(x.toPrecision(6));
 
 export const relativeToRoot = (p: string): string => path.relative(PROJECT_ROOT, path.resolve(p));
+
+/** The committed generalisation reports (reconcile/generalisation): per split, fold and metric, as `writeReports` wrote them. */
+export interface GeneralisationTables {
+  summary: { split: string; held_out: string; metric: string; n: number; mape_pct: number; coverage_80: number; median_relative_width_80: number }[];
+  reliability: { split: string; metric: string; nominal: number; observed: number; n: number }[];
+}
+
+export const GENERALISATION_DIR = path.join(PROJECT_ROOT, "reconcile", "generalisation");
+
+export function readGeneralisation(dir = GENERALISATION_DIR): GeneralisationTables {
+  const num = (v: string) => (v === "" ? NaN : Number(v));
+  const summary = readCsv(path.join(dir, "summary.csv")).rows.map((r) => ({ split: r.split, held_out: r.held_out, metric: r.metric, n: num(r.n), mape_pct: num(r.mape_pct), coverage_80: num(r.coverage_80), median_relative_width_80: num(r.median_relative_width_80) }));
+  const reliability = readCsv(path.join(dir, "reliability.csv")).rows.map((r) => ({ split: r.split, metric: r.metric, nominal: num(r.nominal), observed: num(r.observed), n: num(r.n) }));
+  return { summary, reliability };
+}
+
+/** One reliability curve per split for a metric (the shape lib/plots reliabilityDiagram draws). */
+export function reliabilitySeries(t: GeneralisationTables, metric: string): { name: string; points: { nominal: number; observed: number }[]; n: number }[] {
+  const splits = [...new Set(t.reliability.filter((r) => r.metric === metric).map((r) => r.split))];
+  return splits.map((split) => {
+    const rows = t.reliability.filter((r) => r.metric === metric && r.split === split);
+    return { name: split, points: rows.map((r) => ({ nominal: r.nominal, observed: r.observed })), n: rows[0]?.n ?? 0 };
+  });
+}

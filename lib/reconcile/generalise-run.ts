@@ -48,22 +48,38 @@ export interface GeneralisationRun {
   folds: Record<string, Fold[]>;
 }
 
-/** Stages whose code decides a prediction, and the data it reads (the cache's fingerprint). */
-const FINGERPRINT_LIB = ["core", "model", "hardware", "engine", "calibration", "parallel", "kernels", "cost", "step", "serving", "metrics", "run", "reconcile"];
+/** The modules a refit or a prediction runs: these files and every library file they import (their code decides the numbers). */
+const ENTRY_POINTS = ["predict.ts", "calibrate.ts", "fit.ts"].map((f) => path.join(__dirname, f));
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)])).sort();
 }
 
-/** Hash of the prediction code (not this report's own files), data/ (not data/uncertainty, which it writes) and the datasets. */
+/** Every library file reachable from the entry points through relative imports. */
+export function importClosure(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !fs.existsSync(file)) return;
+    seen.add(file);
+    for (const m of fs.readFileSync(file, "utf8").matchAll(/(?:from|require\()\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+      const target = path.resolve(path.dirname(file), m[1]);
+      visit(/\.(ts|js)$/.test(target) ? target : `${target}.ts`);
+    }
+  };
+  entries.forEach(visit);
+  return [...seen].sort();
+}
+
+/**
+ * Hash of what a refit or a prediction depends on: the library files they run (their import closure, but
+ * lib/uncertainty), data/ (not data/uncertainty, which this run writes) and the datasets.
+ */
 export function predictionFingerprint(datasets: string[]): string {
   const h = createHash("sha256");
-  const files = [
-    ...FINGERPRINT_LIB.flatMap((s) => filesUnder(path.join(PROJECT_ROOT, "lib", s))).filter((f) => !/generalis/.test(path.basename(f))),
-    ...filesUnder(DATA_DIR).filter((f) => !f.startsWith(path.join(DATA_DIR, "uncertainty"))),
-    ...datasets.map((d) => path.resolve(PROJECT_ROOT, d)),
-  ];
+  // lib/uncertainty only adds intervals after a prediction: its code never changes a predicted number.
+  const code = importClosure(ENTRY_POINTS).filter((f) => !f.startsWith(path.join(PROJECT_ROOT, "lib", "uncertainty")));
+  const files = [...code, ...filesUnder(DATA_DIR).filter((f) => !f.startsWith(path.join(DATA_DIR, "uncertainty"))), ...datasets.map((d) => path.resolve(PROJECT_ROOT, d))];
   for (const f of files) h.update(path.relative(PROJECT_ROOT, f)).update("\0").update(fs.readFileSync(f)).update("\0");
   return h.digest("hex").slice(0, 16);
 }
