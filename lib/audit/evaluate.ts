@@ -23,6 +23,7 @@ import { maxLength, meanLength, type LengthDist } from "../serving/workload";
 import { buildStepModel } from "../step/build";
 import { flaggedOps, ROOFLINE_FLAG_RATIO } from "../step/checks";
 import { kernelSourceFor } from "../step/kernel-source";
+import { auditInterval } from "./interval";
 import { knobs, tablesUsed, type Knob } from "./knobs";
 import { AUDIT_SCHEMA, type AuditEntry, type AuditLog, type AuditOptions, type MetricChange, type Perturbed, type StepCoverage } from "./types";
 
@@ -213,7 +214,7 @@ export function auditPinned(p: PinnedRun, opts: AuditOptions = {}): AuditLog {
   const categorical = entries.filter((e) => e.param === null && e.kind !== "mapping");
   const mappings = entries.filter((e) => e.kind === "mapping");
   return {
-    schema: AUDIT_SCHEMA, label: p.label, created: new Date().toISOString(), run, prediction: base,
+    schema: AUDIT_SCHEMA, label: p.label, created: new Date().toISOString(), run, prediction: base, interval: auditInterval(r, base),
     entries: [...numeric, ...categorical, ...mappings], coverage, timing: { runs, ms: Date.now() - t0 }, notes,
   };
 }
