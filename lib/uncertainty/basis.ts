@@ -54,9 +54,12 @@ export const DISTANCES: Record<Dimension, readonly string[] | null> = {
   load: ["seen", "unseen", "unknown"],
 };
 
-/** A profile's identity for the coverage table: the hash of its content (a refitted profile is another profile). */
+/** A profile's identity for the coverage table: the hash of what it was fitted on (see below). */
 export function profileFingerprint(p: CalibrationFile): string {
-  return createHash("sha256").update(JSON.stringify(p)).digest("hex").slice(0, 16);
+  // What a profile was fitted on (its name, hardware, engine and training rows), not its fitted values: a
+  // refit on the same rows keeps the coverage recorded for it; a profile fitted on other rows does not.
+  const { name, hardware, engine, data, scope } = p;
+  return createHash("sha256").update(JSON.stringify({ name, hardware, engine, data, scope })).digest("hex").slice(0, 16);
 }
 
 /** Whether the run times ops from measured kernel tables (some op family) or only by the roofline. */

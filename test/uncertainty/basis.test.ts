@@ -28,10 +28,11 @@ describe("classify", () => {
     const run = runOf(H200_TRT_OFFLINE);
     const b = classify(run, CTX);
     // No h200 profile: efficiency from the nearest NVIDIA chip's profile (same vendor: "other chip"); the engine
-    // trtllm-0.17 has no family of its own in data/policy/calibration.json, so its times come from outside it.
+    // trtllm-0.17 is in TensorRT-LLM's family (data/policy/calibration.json engine_families), so its times come
+    // from the b200-trtllm profile: "same family".
     expect(b.calibration).toBe("transferred");
     expect(b.efficiencyFrom).toBe(run.calibration!.name.split(" ")[0]);
-    expect(b).toMatchObject({ hardware: "other chip", engine: "other family", model: "other family", load: "unseen", kernels: "tables" });
+    expect(b).toMatchObject({ hardware: "other chip", engine: "same family", engineFrom: "b200-trtllm", model: "other family", load: "unseen", kernels: "tables" });
     expect(b.phrase).toMatch(/^transferred: hardware h200 ← \S+, engine trtllm-0\.17 ← \S+; model family llama not in the fit, offline load not in the fit, kernel tables$/);
   });
 
