@@ -6,7 +6,7 @@
 import type { Efficiency } from "../calibration/efficiency";
 import { roundLength } from "../core/round";
 import { attentionOps } from "../cost/attention";
-import { windowKey } from "../cost/batch";
+import { microBatch, windowKey } from "../cost/batch";
 import { LAYER_OPS, pipelineOps, stepOps } from "../cost/layers";
 import { groupLayers, type LayerGroup, type Op, type StepInput } from "../cost/op";
 import type { HardwareProfile } from "../hardware/schema";
@@ -103,7 +103,24 @@ export class StepModel {
     return this.opts.stepOverhead + (this.opts.perSeqOverhead * seqs) / this.phase.attention.dp;
   }
 
+  /**
+   * Micro-batches of a pipelined step: min(pp, sequences) — a sequence is in one micro-batch at a time, so
+   * fewer sequences than stages leave stages idle. Each sequence's token then takes pp stage passes of its
+   * micro-batch: step = pp × (stage time of one micro-batch + one hand-off). pp = 1: the step itself.
+   */
+  microBatches(s: StepInput): number {
+    const pp = this.phase.pp;
+    return pp <= 1 ? 1 : Math.min(pp, Math.max(1, s.seqs));
+  }
+
   gpuTime(s: StepInput): number {
+    const pp = this.phase.pp;
+    if (pp <= 1) return this.stageTime(s);
+    return pp * this.stageTime(microBatch(s, this.microBatches(s)));
+  }
+
+  /** GPU time of one pipeline stage (the layers it holds) for a batch. */
+  private stageTime(s: StepInput): number {
     let tok = this.tokenCache.get(s.tokens);
     let a2a = this.a2aCache.get(s.tokens) ?? 0;
     if (tok === undefined) {
@@ -152,10 +169,14 @@ export class StepModel {
 
   /** Every op with its time and bound (slow path, for reports). */
   breakdown(s: StepInput): StepBreakdown {
-    const ops = stepOps(this.ir, this.plan, this.phase, this.groups, s).map((op) => ({
-      op,
-      time: opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables),
-    }));
+    // Pipelined: every stage's ops for one micro-batch, counted pp times (each token passes all stages).
+    const pp = this.phase.pp;
+    const m = this.microBatches(s);
+    const ops = stepOps(this.ir, this.plan, this.phase, this.groups, microBatch(s, m)).map((op) => {
+      const time = opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables);
+      if (pp <= 1) return { op, time };
+      return { op: { ...op, layers: op.layers * pp }, time: { ...time, source: `${time.source} (pipeline: ${pp} stages × micro-batch 1/${m} of the step)` } };
+    });
     // Two-batch overlap: the overlapped all-to-alls count only with the part the rest of the step does not hide.
     let rest = 0;
     let a2a = 0;
