@@ -21,7 +21,9 @@ import type { Pool, ResolvedRun } from "../run/request";
 import { decodePool, prefillPool } from "../run/resolve";
 import { maxLength, meanLength, type LengthDist } from "../serving/workload";
 import { buildStepModel } from "../step/build";
+import { flaggedOps, ROOFLINE_FLAG_RATIO } from "../step/checks";
 import { kernelSourceFor } from "../step/kernel-source";
+import { auditInterval } from "./interval";
 import { knobs, tablesUsed, type Knob } from "./knobs";
 import { AUDIT_SCHEMA, type AuditEntry, type AuditLog, type AuditOptions, type MetricChange, type Perturbed, type StepCoverage } from "./types";
 
@@ -59,7 +61,8 @@ export function kernelCoverage(r: ResolvedRun, meanInput: number, meanOutput: nu
       } else table += s;
     }
     const g = Math.max(bd.gpu, 1e-30);
-    return { step, gpuMs: bd.gpu * 1e3, tableShare: table / g, extrapolatedShare: extra / g, rooflineShare: roof / g, extrapolatedOps: [...ops] };
+    const flagged = flaggedOps(bd.ops).map((f) => f.value);
+    return { step, gpuMs: bd.gpu * 1e3, tableShare: table / g, extrapolatedShare: extra / g, rooflineShare: roof / g, extrapolatedOps: [...ops], flaggedOps: flagged };
   });
 }
 
@@ -129,6 +132,10 @@ export function listAssumptions(p: PinnedRun, means?: { input: number; output: n
       : "lib/step/roofline.ts with the efficiency factors above",
     impact: null, alternative: null, score: 0,
   });
+  const flagged = [...new Set(coverage.flatMap((c) => c.flaggedOps))];
+  if (flagged.length) {
+    entries.push({ what: `kernel time > ${ROOFLINE_FLAG_RATIO.value}× roofline`, param: null, kind: "kernel-tables", unit: "", value: flagged.join("; "), provenance: `data/cost/checks.json roofline_flag_ratio: ${ROOFLINE_FLAG_RATIO.source}`, impact: null, alternative: null, score: 0 });
+  }
   for (const a of p.assumptions) entries.push({ what: a.what, param: null, value: a.value, unit: "", kind: "mapping", provenance: a.why, impact: null, alternative: null, score: 0 });
   return { entries, coverage, run: describeRun(p, r) };
 }
@@ -207,7 +214,7 @@ export function auditPinned(p: PinnedRun, opts: AuditOptions = {}): AuditLog {
   const categorical = entries.filter((e) => e.param === null && e.kind !== "mapping");
   const mappings = entries.filter((e) => e.kind === "mapping");
   return {
-    schema: AUDIT_SCHEMA, label: p.label, created: new Date().toISOString(), run, prediction: base,
+    schema: AUDIT_SCHEMA, label: p.label, created: new Date().toISOString(), run, prediction: base, interval: auditInterval(r, base),
     entries: [...numeric, ...categorical, ...mappings], coverage, timing: { runs, ms: Date.now() - t0 }, notes,
   };
 }

@@ -2,5 +2,6 @@
 export * from "./types";
 export { knobs, tablesUsed } from "./knobs";
 export * from "./evaluate";
+export * from "./interval";
 export * from "./render";
 export * from "./sidecar";

@@ -20,6 +20,12 @@ export function auditTable(log: AuditLog, opts: { width?: number } = {}): string
     out.push(`  prediction: throughput ${formatNumber(p.throughputPerGpu)} tok/s/GPU, TTFT ${formatNumber(p.ttft * 1e3)} ms, TPOT ${formatNumber(p.tpot * 1e3)} ms, E2E ${formatNumber(p.e2e)} s, bottleneck ${p.bottleneck}`);
     out.push(`  memory/GPU: weights ${formatNumber(p.memory.weightsPerGpuGB)} GB, KV pool ${formatNumber(p.memory.kvPoolPerGpuGB)} GB`);
   }
+  const iv = log.interval;
+  if (iv) {
+    out.push(`  ${Math.round(iv.nominal * 100)}% interval (basis: ${iv.basis}):`);
+    for (const m of iv.metrics) out.push(`    ${m.metric}: ${formatNumber(m.low)} – ${formatNumber(m.high)} (predicted ${formatNumber(m.predicted)}; width of class "${m.widthClass}", n=${m.n})`);
+    out.push(iv.largest ? `  the assumption that contributes most to the width: ${iv.largest}` : "  the request is like the fit: its width is its profile's out-of-fold error");
+  }
   out.push("");
   const numeric = log.entries.filter((e) => e.param !== null);
   const hasImpact = numeric.some((e) => e.impact);

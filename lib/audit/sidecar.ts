@@ -24,6 +24,7 @@ export interface RowAudit {
   label?: string;
   run?: AuditLog["run"];
   prediction?: AuditLog["prediction"];
+  interval?: AuditLog["interval"];
   entries?: AuditEntry[];
   coverage?: StepCoverage[];
   timing?: AuditLog["timing"];
@@ -55,7 +56,7 @@ export function auditCsv(input: string, opts: PinOptions & { impacts?: boolean; 
       const pinned = pinRow(row, opts, raw);
       if (opts.impacts) {
         const log = auditPinned(pinned);
-        out.push({ ...base, label: log.label, run: log.run, prediction: log.prediction, entries: log.entries, coverage: log.coverage, timing: log.timing });
+        out.push({ ...base, label: log.label, run: log.run, prediction: log.prediction, interval: log.interval, entries: log.entries, coverage: log.coverage, timing: log.timing });
       } else {
         const l = listAssumptions(pinned);
         out.push({ ...base, label: pinned.label, run: l.run, entries: l.entries, coverage: l.coverage });

@@ -1,5 +1,6 @@
 /** The audit log's data: entries with provenance and impacts, step coverage, the run described. */
 import type { RunPrediction } from "../run/predict";
+import type { AuditInterval } from "./interval";
 
 export const AUDIT_SCHEMA = "mantile.audit/v1";
 
@@ -65,6 +66,8 @@ export interface StepCoverage {
   extrapolatedShare: number;
   rooflineShare: number;
   extrapolatedOps: string[];
+  /** Measured ops more than data/cost/checks.json roofline_flag_ratio × their roofline bound (lib/step/checks.ts). */
+  flaggedOps: string[];
 }
 
 export interface AuditLog {
@@ -73,6 +76,8 @@ export interface AuditLog {
   created: string;
   run: { model: string; hardware: string; engine: string; gpus: number; plan: string; workload: string; calibration: string; kernelTables: string };
   prediction: RunPrediction | null;
+  /** The 80% interval of each metric, its basis, and the assumption that contributes most to its width (issue 16). */
+  interval?: AuditInterval | null;
   entries: AuditEntry[];
   coverage: StepCoverage[];
   timing: { runs: number; ms: number };

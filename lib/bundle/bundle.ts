@@ -13,7 +13,9 @@ import { KERNELS_DIR, resolveKernelSystem } from "../kernels/index";
 import type { Efficiency } from "../calibration/efficiency";
 import type { Speculative } from "../engine/speculative";
 import type { ModelIR } from "../model/ir";
-import { predictPinned, type PinnedRun, type PoolMemory, type RunPrediction } from "./run";
+import { pointOf, predictionIntervals, widthSource } from "../uncertainty/interval";
+import { INTERVAL_METRICS, type IntervalMetric } from "../uncertainty/widths";
+import { predictPinned, resolvePinned, type PinnedRun, type PoolMemory, type RunPrediction } from "./run";
 import { Bundle, BUNDLE_SCHEMA, type BundleInput } from "./schema";
 
 /** JSON text with object keys sorted at every level (so a hash does not depend on key order). */
@@ -92,6 +94,30 @@ export function predictionRecord(p: RunPrediction): Bundle["prediction"] {
   };
 }
 
+/** The intervals of a pinned run's prediction as bundle data (basis, and per metric the bounds and the quantiles they came from). */
+export function intervalsRecord(p: PinnedRun, prediction: RunPrediction): NonNullable<Bundle["intervals"]> {
+  const x = predictionIntervals(resolvePinned(p), pointOf(prediction));
+  const metrics: NonNullable<Bundle["intervals"]>["metrics"] = {};
+  for (const m of INTERVAL_METRICS) {
+    const i = x.metrics[m.key];
+    if (!i) continue;
+    const ln = (e: typeof i.low) => Object.values(e.inputs).find((v) => v.unit === "ln(actual/predicted)")!.value;
+    metrics[m.key] = { low: i.low.value, high: i.high.value, low_ln_ratio: ln(i.low), high_ln_ratio: ln(i.high), width_class: i.width.key, n: i.width.n, source: widthSource(i.width) };
+  }
+  return { basis: x.basis.phrase, nominal: x.nominal, metrics };
+}
+
+/** The bounds of pinned intervals for a prediction: predicted × exp(pinned quantile), as exported. */
+export function pinnedBounds(iv: NonNullable<Bundle["intervals"]>, prediction: RunPrediction): Record<string, { low: number; high: number }> {
+  const point = pointOf(prediction);
+  const out: Record<string, { low: number; high: number }> = {};
+  for (const [k, m] of Object.entries(iv.metrics)) {
+    const v = point[k as IntervalMetric];
+    out[k] = { low: v * Math.exp(m.low_ln_ratio), high: v * Math.exp(m.high_ln_ratio) };
+  }
+  return out;
+}
+
 export interface ExportSource {
   kind: "flags" | "csv" | "api";
   file?: string;
@@ -137,6 +163,7 @@ export function exportBundle(p: PinnedRun, opts: { source?: ExportSource; predic
     kernel_tables: kernelTablesPin(p),
     assumptions: p.assumptions,
     prediction: predictionRecord(prediction),
+    intervals: intervalsRecord(p, prediction),
   };
   // Validate what we write (and normalise it exactly as a reader will see it).
   return parseBundle(JSON.parse(JSON.stringify(raw)), "exported bundle");
@@ -223,6 +250,8 @@ export interface BundlePredictionResult {
   differences: { field: string; exported: number | string; now: number | string }[];
   /** Things that may make the numbers differ from the export: changed kernel tables, an edited IR. */
   warnings: string[];
+  /** The pinned intervals applied to this prediction (bundles exported with intervals). */
+  intervals?: { basis: string; bounds: Record<string, { low: number; high: number }> };
 }
 
 /** Predict from a bundle (object or file) and check the result against the exported prediction. */
@@ -244,5 +273,8 @@ export function predictBundle(b: Bundle | string): BundlePredictionResult {
     } else if (!Object.is(a, c)) differences.push({ field: key, exported: a as number | string, now: c as number | string });
   };
   walk(bundle.prediction, now, "");
-  return { prediction, pinned, reproduced: differences.length === 0, differences, warnings };
+  const bounds = bundle.intervals && pinnedBounds(bundle.intervals, prediction);
+  if (bundle.intervals && bounds) for (const [k, m] of Object.entries(bundle.intervals.metrics)) walk({ low: m.low, high: m.high }, bounds[k], `intervals.${k}`);
+  const intervals = bundle.intervals && bounds ? { basis: bundle.intervals.basis, bounds } : undefined;
+  return { prediction, pinned, reproduced: differences.length === 0, differences, warnings, intervals };
 }

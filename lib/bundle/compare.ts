@@ -15,9 +15,9 @@ import { InputError, parseOrThrow } from "../core/validate";
 import { ParallelPlan } from "../parallel/plan";
 import { ConfigRow } from "../reconcile/standard";
 import { Workload } from "../serving/workload";
-import { predictBundle, readBundle, sha256Json } from "./bundle";
+import { intervalsRecord, predictBundle, readBundle, sha256Json } from "./bundle";
 import type { HeadlineMetrics } from "../run/predict";
-import { pinRow, predictPinned, resolvePinned, type PinnedRun, type PinOptions, type PoolMemory } from "./run";
+import { pinRow, predictPinned, resolvePinned, type PinnedRun, type PinOptions, type PoolMemory, type RunPrediction } from "./run";
 
 /** The metrics a comparison needs (RunPrediction has them all). */
 export interface RunMetrics extends HeadlineMetrics {
@@ -34,6 +34,8 @@ export interface RunRecord {
   prediction: RunMetrics;
   /** Flattened inputs (model, hardware, plan, workload, calibration, efficiency, engine numbers, …) for the input diff. */
   inputs: Record<string, InputValue>;
+  /** The 80% interval of each metric and its basis (issue 16). */
+  intervals?: { basis: string; bounds: Record<string, { low: number; high: number }> };
 }
 
 export interface MetricDelta {
@@ -49,6 +51,9 @@ export interface MetricDelta {
   deltaPct: number | null;
   /** Which run is better on this metric ("same" when equal, null when neither direction is better: memory). */
   better: "a" | "b" | "same" | null;
+  /** The 80% intervals of a and b, for metrics that have one. */
+  aRange?: { low: number; high: number };
+  bRange?: { low: number; high: number };
 }
 
 export interface RunComparison {
@@ -58,7 +63,12 @@ export interface RunComparison {
   bottleneck: { a: string; b: string; changed: boolean };
   /** Inputs whose values differ (missing on one side = null). */
   inputs: { key: string; a: InputValue | null; b: InputValue | null }[];
+  /** The basis of each run's intervals (issue 16). */
+  basis?: { a: string; b: string };
 }
+
+/** Metrics of a comparison that have an interval, by their interval metric name. */
+const INTERVAL_OF: Record<string, string> = { throughputPerGpu: "throughput", outputThroughputPerGpu: "output_throughput", ttft: "ttft", tpot: "tpot", e2e: "e2e" };
 
 const METRICS: { key: string; metric: string; unit: string; higherIsBetter: boolean | null; get: (m: RunMetrics) => number | undefined }[] = [
   { key: "throughputPerGpu", metric: "throughput/GPU", unit: "tokens/s/GPU", higherIsBetter: true, get: (m) => m.throughputPerGpu },
@@ -83,7 +93,8 @@ export function compareRuns(a: RunRecord, b: RunRecord): RunComparison {
     if (x === undefined || y === undefined) continue;
     const delta = y - x;
     const better = m.higherIsBetter === null ? null : delta === 0 ? "same" : (delta > 0) === m.higherIsBetter ? "b" : "a";
-    metrics.push({ key: m.key, metric: m.metric, unit: m.unit, a: x, b: y, delta, deltaPct: x === 0 ? null : (100 * delta) / x, better });
+    const range = (r: RunRecord) => (INTERVAL_OF[m.key] ? r.intervals?.bounds[INTERVAL_OF[m.key]] : undefined);
+    metrics.push({ key: m.key, metric: m.metric, unit: m.unit, a: x, b: y, delta, deltaPct: x === 0 ? null : (100 * delta) / x, better, aRange: range(a), bRange: range(b) });
   }
   const keys = [...new Set([...Object.keys(a.inputs), ...Object.keys(b.inputs)])];
   const inputs = keys.filter((k) => a.inputs[k] !== b.inputs[k]).map((k) => ({ key: k, a: a.inputs[k] ?? null, b: b.inputs[k] ?? null }));
@@ -93,6 +104,7 @@ export function compareRuns(a: RunRecord, b: RunRecord): RunComparison {
     metrics,
     bottleneck: { a: a.prediction.bottleneck, b: b.prediction.bottleneck, changed: a.prediction.bottleneck !== b.prediction.bottleneck },
     inputs,
+    basis: a.intervals && b.intervals ? { a: a.intervals.basis, b: b.intervals.basis } : undefined,
   };
 }
 
@@ -144,8 +156,13 @@ export function runInputs(p: PinnedRun): Record<string, InputValue> {
   return out;
 }
 
-export function runRecord(p: PinnedRun, source = "api", prediction?: RunMetrics): RunRecord {
-  return { label: p.label, source, prediction: prediction ?? predictPinned(p), inputs: runInputs(p) };
+export function runRecord(p: PinnedRun, source = "api", prediction?: RunPrediction, intervals?: RunRecord["intervals"]): RunRecord {
+  const pred = prediction ?? predictPinned(p);
+  const iv = intervals ?? (() => {
+    const x = intervalsRecord(p, pred);
+    return { basis: x.basis, bounds: Object.fromEntries(Object.entries(x.metrics).map(([k, m]) => [k, { low: m.low, high: m.high }])) };
+  })();
+  return { label: p.label, source, prediction: pred, inputs: runInputs(p), intervals: iv };
 }
 
 /**
@@ -166,7 +183,7 @@ export function loadRun(spec: string, opts: PinOptions = {}): RunRecord {
   if (/\.csv$/i.test(spec)) throw new InputError(`${spec}: give a row as FILE.csv:N (N = 1-based data row)`);
   const b = readBundle(spec);
   const r = predictBundle(b);
-  return runRecord(r.pinned, spec, r.prediction);
+  return runRecord(r.pinned, spec, r.prediction, r.intervals);
 }
 
 /** compareRuns(loadRun(a), loadRun(b)). */
@@ -184,15 +201,17 @@ function display(m: MetricDelta): { unit: string; f: (v: number) => string } {
 }
 
 export function comparisonTable(c: RunComparison): string {
+  const range = (m: MetricDelta, r?: { low: number; high: number }) => (r ? `${display(m).f(r.low)}–${display(m).f(r.high)}` : "");
   const rows = c.metrics.map((m) => [
-    m.metric, display(m).unit, display(m).f(m.a), display(m).f(m.b),
+    m.metric, display(m).unit, display(m).f(m.a), range(m, m.aRange), display(m).f(m.b), range(m, m.bRange),
     `${m.delta > 0 ? "+" : m.delta < 0 ? "−" : ""}${display(m).f(Math.abs(m.delta))}`,
     m.deltaPct === null ? "n/a" : `${m.deltaPct > 0 ? "+" : m.deltaPct < 0 ? "−" : ""}${Math.abs(m.deltaPct).toFixed(1)}%`,
     m.better === null ? "" : m.better === "same" ? "same" : `${m.better.toUpperCase()} better`,
   ]);
-  rows.push(["bottleneck", "", c.bottleneck.a, c.bottleneck.b, c.bottleneck.changed ? "changed" : "same", "", ""]);
-  const header = ["metric", "unit", "A", "B", "Δ (B−A)", "Δ %", ""];
-  const out = [`A: ${c.a.label}  [${c.a.source}]`, `B: ${c.b.label}  [${c.b.source}]`, "", ...textTable(header, rows, [0, 1, 6]), ""];
+  rows.push(["bottleneck", "", c.bottleneck.a, "", c.bottleneck.b, "", c.bottleneck.changed ? "changed" : "same", "", ""]);
+  const header = ["metric", "unit", "A", "A 80%", "B", "B 80%", "Δ (B−A)", "Δ %", ""];
+  const out = [`A: ${c.a.label}  [${c.a.source}]`, `B: ${c.b.label}  [${c.b.source}]`, "", ...textTable(header, rows, [0, 1, 8]), ""];
+  if (c.basis) out.push(`80% intervals: A ${c.basis.a}; B ${c.basis.b}`, "");
   if (c.inputs.length) {
     out.push(`Inputs that differ (${c.inputs.length}):`);
     const kw = Math.max(...c.inputs.map((x) => x.key.length));

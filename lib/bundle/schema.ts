@@ -89,6 +89,19 @@ export const BundlePrediction = z
   })
   .strict();
 
+/**
+ * The prediction's intervals as pinned data (issue 16): the basis phrase and, per metric, the measured
+ * quantiles of ln(actual/predicted) its width came from, so `predict --bundle` reproduces the bounds
+ * without data/uncertainty. Absent in bundles exported before intervals existed.
+ */
+export const BundleIntervals = z
+  .object({
+    basis: z.string(),
+    nominal: z.number(),
+    metrics: z.record(z.object({ low: z.number(), high: z.number(), low_ln_ratio: z.number(), high_ln_ratio: z.number(), width_class: z.string(), n: z.number().int(), source: z.string() }).strict()),
+  })
+  .strict();
+
 export const Bundle = z
   .object({
     schema: z.literal(BUNDLE_SCHEMA),
@@ -136,6 +149,7 @@ export const Bundle = z
     kernel_tables: z.object({ system: z.string(), framework: z.string(), files: z.array(z.object({ path: z.string(), sha256: z.string() }).strict()) }).strict().nullable(),
     assumptions: z.array(z.object({ what: z.string(), value: z.string(), why: z.string() }).strict()),
     prediction: BundlePrediction,
+    intervals: BundleIntervals.optional(),
   })
   .strict();
 export type Bundle = z.infer<typeof Bundle>;

@@ -44,39 +44,54 @@ const valuesOf = (p: CalibrationFile, kind: "efficiency" | "engine"): ParamValue
   Object.fromEntries((Object.entries(p.parameters) as [ParamName, { value: number }][]).filter(([k]) => CALIBRATION_PARAMETERS[k].kind === kind).map(([k, v]) => [k, v.value]));
 
 /**
+ * The profiles a transfer to hardware × engine takes its factors from: efficiency from the nearest fitted
+ * chip of the same kernel family (none outside it), engine times from the engine's profile fitted on every
+ * GPU it ran on (any-<engine>.json) or else the nearest engine's.
+ */
+export function nearestProfiles(all: CalibrationFile[], hardware: string, engine: string): { byHardware?: CalibrationFile; byEngine?: CalibrationFile; engineWide: boolean; family?: string } | undefined {
+  const profiles = all.filter((p) => p.hardware && p.engine);
+  const engineWide = all.find((p) => p.hardware === null && p.engine === engine);
+  const w = TRANSFER_POLICY.tie_break_weight.value;
+  const family = kernelFamily(hardware);
+  const byHardware = profiles
+    .filter((p) => family !== undefined && kernelFamily(p.hardware!) === family)
+    .sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
+  const byEngine = engineWide ?? [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
+  if (!byHardware && !byEngine) return undefined;
+  return { byHardware, byEngine, engineWide: !!engineWide, family };
+}
+
+/**
+ * A transfer through the physics among the given profiles (calibrationFor uses every profile in
+ * data/calibration; a held-out validation passes the profiles refitted without its group).
+ */
+export function transferAmong(all: CalibrationFile[], hardware: string, engine: string): Calibration | undefined {
+  const near = nearestProfiles(all, hardware, engine);
+  if (!near) return undefined;
+  const { byHardware: byHw, byEngine, family } = near;
+  const values: ParamValues = { ...(byHw ? valuesOf(byHw, "efficiency") : {}), ...(byEngine ? valuesOf(byEngine, "engine") : {}) };
+  const effName = byHw?.name ?? "defaults";
+  const name = byHw && byEngine && byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${effName} (efficiency) + ${byEngine?.name ?? "defaults"} (engine) → ${hardware}/${engine}`;
+  const eff = byHw
+    ? `efficiency factors from ${byHw.name} (nearest fitted chip of kernel family ${family})`
+    : `efficiency factors at their defaults (no fitted chip of kernel family ${family ?? "unknown"}: data/policy/calibration.json kernel_families)`;
+  const why = `transferred: no profile fitted for ${hardware} × ${engine}; ${eff}, engine overheads from ${byEngine?.name ?? "the defaults"}${near.engineWide ? " (fitted on every GPU this engine ran on)" : " (nearest engine)"}`;
+  return { name, file: (byHw ?? byEngine)!, values, expertDtypes: byHw?.scope?.expert_dtypes, describe: () => why };
+}
+
+/**
  * The calibration for a hardware × engine: the profile fitted for it; otherwise a transfer through the
- * physics — efficiency factors (fractions of the chip's own peaks) from the nearest fitted chip of the
- * same kernel family (none outside it: the defaults stay), engine host times from the engine's profile
- * fitted on every GPU it ran on (any-<engine>.json) or else the nearest engine's; then
- * data/calibration/global.json; then none. A transfer is named "<efficiency from> + <engine from> → hw/engine".
+ * physics (transferAmong every fitted profile); then data/calibration/global.json; then none.
+ * A transfer is named "<efficiency from> + <engine from> → hw/engine".
  */
 export function calibrationFor(hardware: string, engine: string): Calibration | undefined {
   const key = `${hardware}-${engine}`;
   if (cache.has(key)) return cache.get(key);
   const specific = profilePath(hardware, engine);
+  const global = path.join(CALIBRATION_DIR, "global.json");
   let hit: Calibration | undefined;
   if (fs.existsSync(specific)) hit = loadCalibration(specific);
-  else {
-    const profiles = listProfiles().filter((p) => p.hardware && p.engine);
-    const engineWide = listProfiles().find((p) => p.hardware === null && p.engine === engine);
-    const w = TRANSFER_POLICY.tie_break_weight.value;
-    const family = kernelFamily(hardware);
-    const byHw = profiles
-      .filter((p) => family !== undefined && kernelFamily(p.hardware!) === family)
-      .sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
-    const byEngine = engineWide ?? [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
-    const global = path.join(CALIBRATION_DIR, "global.json");
-    if (byHw || byEngine) {
-      const values: ParamValues = { ...(byHw ? valuesOf(byHw, "efficiency") : {}), ...(byEngine ? valuesOf(byEngine, "engine") : {}) };
-      const effName = byHw?.name ?? "defaults";
-      const name = byHw && byEngine && byHw.name === byEngine.name ? `${byHw.name} → ${hardware}/${engine}` : `${effName} (efficiency) + ${byEngine?.name ?? "defaults"} (engine) → ${hardware}/${engine}`;
-      const eff = byHw
-        ? `efficiency factors from ${byHw.name} (nearest fitted chip of kernel family ${family})`
-        : `efficiency factors at their defaults (no fitted chip of kernel family ${family ?? "unknown"}: data/policy/calibration.json kernel_families)`;
-      const why = `transferred: no profile fitted for ${hardware} × ${engine}; ${eff}, engine overheads from ${byEngine?.name ?? "the defaults"}${engineWide ? " (fitted on every GPU this engine ran on)" : " (nearest engine)"}`;
-      hit = { name, file: byHw ?? byEngine, values, expertDtypes: byHw?.scope?.expert_dtypes, describe: () => why };
-    } else if (fs.existsSync(global)) hit = loadCalibration(global);
-  }
+  else hit = transferAmong(listProfiles(), hardware, engine) ?? (fs.existsSync(global) ? loadCalibration(global) : undefined);
   cache.set(key, hit);
   return hit;
 }

@@ -4,6 +4,8 @@ import { Dtype } from "../core/dtypes";
 import { InputError } from "../core/validate";
 import { simplePlan } from "../parallel/plan";
 import { estimate } from "../run/estimate";
+import { resolveRun } from "../run/resolve";
+import { predictionIntervals } from "../uncertainty/interval";
 import { loadCalibration } from "../calibration/profile";
 import { ensureModels } from "../model/hub";
 import { isLocalModel } from "../model/registry";
@@ -51,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   if (all) for (const g of ["attention", "ffn", "experts"]) weights[g] = all;
   if (experts) weights.experts = experts;
   await ensureModels([requireString(f.model, "model")], isLocalModel); // Hub ids not shipped: fetch (or read the cache) first
-  const e = estimate({
+  const req = {
     model: requireString(f.model, "model"),
     hardware: requireString(f.hardware, "hardware"),
     engine: String(f.engine),
@@ -61,9 +63,16 @@ export async function run(argv: string[]): Promise<number> {
     seqLen: intFlag(f.context, "context"),
     useKernelTables: !f["no-tables"],
     calibration: f.calibration === "auto" || f.calibration === "none" ? f.calibration : loadCalibration(String(f.calibration)),
-  });
+  } as const;
+  const e = estimate(req);
+  // Issue 16: the 80% interval of the step's throughput and time, from the widths measured for this basis (serving metrics:
+  // a decode step's time is what TPOT measures, a prefill's is the bulk of TTFT).
+  const run = resolveRun({ model: req.model, hardware: req.hardware, engine: req.engine, aggregated: { plan: req.plan, workers: 1 }, calibration: req.calibration, useKernelTables: req.useKernelTables });
+  const iv = predictionIntervals(run, { throughput: e.totals.tokensPerSecondPerGpu.value, output_throughput: NaN, ttft: phase === "prefill" ? e.step.total : NaN, tpot: phase === "decode" ? e.step.total : NaN, e2e: NaN });
+  const stepIv = iv.metrics[phase === "prefill" ? "ttft" : "tpot"];
+  const interval = { basis: iv.basis.phrase, nominal: iv.nominal, throughput: iv.metrics.throughput, stepTime: stepIv };
   if (f.json) {
-    process.stdout.write(JSON.stringify(e, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ ...e, interval }, null, 2) + "\n");
     return e.violations.some((v) => v.severity === "error") ? 3 : 0;
   }
   const out: string[] = [];
@@ -81,6 +90,9 @@ export async function run(argv: string[]): Promise<number> {
   out.push(...textTable(header, rows));
   out.push("");
   out.push(`throughput: ${formatNumber(e.totals.tokensPerSecondPerGpu.value)} tokens/s/GPU; bottleneck: ${e.bottleneck}`);
+  const band = (x: typeof stepIv, scale: number, unit: string) => (x ? `${formatNumber(x.low.value * scale)}–${formatNumber(x.high.value * scale)}${unit} (width of "${x.width.key}", n=${x.width.n})` : "n/a (no measured width)");
+  out.push(`80% interval: throughput ${band(interval.throughput, 1, " tokens/s/GPU")}; step time ${band(stepIv, 1e3, " ms")}`);
+  out.push(`  basis: ${iv.basis.phrase}; widths measured on serving ${phase === "prefill" ? "TTFT" : "TPOT"} and throughput (data/uncertainty/widths.json)`);
   out.push(`memory per GPU: weights ${formatNumber(e.memory.weightsPerGpu.value / 1e9)} GB, KV pool ${formatNumber(e.memory.kvPoolPerGpu.value / 1e9)} GB (${formatNumber(Math.floor(e.memory.kvCapacityTokens.value))} tokens)`);
   out.push(e.minimumChips ? `minimum GPUs for these weights and this batch's KV: ${e.minimumChips.chips} (${e.minimumChips.reason})` : "minimum GPUs: does not fit within 64 pipeline stages of one domain's TP");
   for (const v of e.violations) out.push(`${v.severity.toUpperCase()} [${v.phase} ${v.field}] ${v.message} — fix: ${v.fix}`);

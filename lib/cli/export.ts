@@ -14,6 +14,7 @@ import { PARAM_NAMES, type ParamName, type ParamValues as Values } from "../cali
 import { loadCalibration } from "../calibration/profile";
 import { OUTPUT_EXTRA } from "../reconcile/predict";
 import { ConfigRow } from "../reconcile/standard";
+import { INTERVAL_METRICS } from "../uncertainty/widths";
 import { helpText, intFlag, parseFlags, requireString, type OptionSpec } from "./args";
 import { tableChoice } from "./tables";
 
@@ -110,14 +111,22 @@ export async function run(argv: string[]): Promise<number> {
   const prediction = predictPinned(pinned);
   const b = exportBundle(pinned, { source, prediction });
   writeBundle(out, b);
-  process.stdout.write(`${predictionText(b.label, prediction)}\nwrote ${out} (${b.schema}, ${(fs.statSync(out).size / 1024).toFixed(0)} KB): model IR + config, hardware ${b.hardware.id}, engine ${b.engine.id}, efficiency defaults, calibration ${b.calibration?.name ?? "none"}, ${Object.keys(b.overrides).length} override(s)${b.kernel_tables ? `, kernel tables ${b.kernel_tables.system}/${b.kernel_tables.framework} pinned by sha256` : ""}\n`);
+  process.stdout.write(`${predictionText(b.label, prediction, b.intervals && { basis: b.intervals.basis, bounds: b.intervals.metrics })}\nwrote ${out} (${b.schema}, ${(fs.statSync(out).size / 1024).toFixed(0)} KB): model IR + config, hardware ${b.hardware.id}, engine ${b.engine.id}, efficiency defaults, calibration ${b.calibration?.name ?? "none"}, ${Object.keys(b.overrides).length} override(s)${b.kernel_tables ? `, kernel tables ${b.kernel_tables.system}/${b.kernel_tables.framework} pinned by sha256` : ""}\n`);
   return 0;
 }
 
-function predictionText(label: string, p: ReturnType<typeof predictPinned>): string {
+/** The pinned 80% intervals, one line (issue 16). */
+function intervalText(iv: { basis: string; bounds: Record<string, { low: number; high: number }> } | undefined): string[] {
+  if (!iv) return [];
+  const b = (k: string, scale = 1, unit = "") => (iv.bounds[k] ? `${formatNumber(iv.bounds[k].low * scale)}–${formatNumber(iv.bounds[k].high * scale)}${unit}` : "n/a");
+  return [`  80% interval: throughput ${b("throughput")} tok/s/GPU, TTFT ${b("ttft", 1e3, " ms")}, TPOT ${b("tpot", 1e3, " ms")}, E2E ${b("e2e", 1, " s")} (${iv.basis})`];
+}
+
+function predictionText(label: string, p: ReturnType<typeof predictPinned>, iv?: Parameters<typeof intervalText>[0]): string {
   return [
     label,
     `  throughput ${formatNumber(p.throughputPerGpu)} tok/s/GPU (output ${formatNumber(p.outputThroughputPerGpu)}), TTFT ${formatNumber(p.ttft * 1e3)} ms (p99 ${formatNumber(p.p99Ttft * 1e3)}), TPOT ${formatNumber(p.tpot * 1e3)} ms, E2E ${formatNumber(p.e2e)} s, bottleneck ${p.bottleneck}`,
+    ...intervalText(iv),
     `  memory/GPU: weights ${formatNumber(p.memory.weightsPerGpuGB)} GB, KV pool ${formatNumber(p.memory.kvPoolPerGpuGB)} GB (${formatNumber(Math.floor(p.memory.kvCapacityTokens))} tokens per replica)`,
   ].join("\n");
 }
@@ -140,6 +149,14 @@ function bundleCsvRow(r: BundlePredictionResult): { columns: string[]; values: s
     predicted_ttft_sec: String(p.ttft), predicted_tpot_sec: String(p.tpot), predicted_e2e_latency_sec: String(p.e2e),
     predicted_bottleneck: p.bottleneck, error_message: "", calibration_profile: p.calibration,
   };
+  // The pinned intervals (issue 16), in the columns mantile predict writes.
+  if (r.intervals) {
+    pred.prediction_basis = r.intervals.basis;
+    for (const m of INTERVAL_METRICS) {
+      const b = r.intervals.bounds[m.key];
+      if (b) [pred[`${m.column}_p10`], pred[`${m.column}_p90`]] = [String(b.low), String(b.high)];
+    }
+  }
   const columns = [...Object.keys(cfg), ...OUTPUT_EXTRA.filter((c) => !(c in cfg))];
   return { columns, values: columns.map((c) => pred[c] ?? cfg[c] ?? "") };
 }
@@ -162,10 +179,10 @@ export async function predictFromBundle(f: Flags): Promise<number> {
     process.stderr.write(`audit → ${side}\n`);
   }
   if (f.json) {
-    process.stdout.write(JSON.stringify({ label: b.label, bundle: file, prediction: r.prediction, reproduced: r.reproduced, differences: r.differences, warnings: r.warnings }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ label: b.label, bundle: file, prediction: r.prediction, intervals: r.intervals ?? null, reproduced: r.reproduced, differences: r.differences, warnings: r.warnings }, null, 2) + "\n");
     return 0;
   }
-  const lines = [predictionText(b.label, r.prediction)];
+  const lines = [predictionText(b.label, r.prediction, r.intervals)];
   lines.push(r.reproduced ? `  reproduces the exported prediction exactly (${b.created})` : `  DIFFERS from the exported prediction (${b.created}): ${r.differences.map((d) => `${d.field} ${d.exported} → ${d.now}`).join("; ")}`);
   process.stdout.write(lines.join("\n") + "\n");
   return 0;

@@ -4,7 +4,7 @@ import * as path from "path";
 import { readCsv, writeCsv } from "../core/csv";
 import { quantileOf } from "../core/stats";
 import { InputError } from "../core/validate";
-import { compareRows, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../reconcile/compare";
+import { compareRows, isPredictionColumn, joinRows, REPORT_METRIC_COLUMNS, reportRows, summaryText } from "../reconcile/compare";
 import { aggregateRuns, AGGREGATE_COLUMNS, EXTRACT_COLUMNS, extractRuns } from "../reconcile/inferencemax";
 import { loadCalibration } from "../calibration/profile";
 import { partialPath, predictFile } from "../reconcile/predict-file";
@@ -110,7 +110,7 @@ export async function compare(argv: string[]): Promise<number> {
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
   const joined = joinRows(a.rows, p.rows);
   const compared = compareRows(joined);
-  const columns = [...a.columns, ...p.columns.filter((c) => c.startsWith("predicted_") || c === "error_message" || c === "calibration_profile").filter((c) => !a.columns.includes(c)), ...REPORT_METRIC_COLUMNS];
+  const columns = [...a.columns, ...p.columns.filter(isPredictionColumn).filter((c) => !a.columns.includes(c)), ...REPORT_METRIC_COLUMNS];
   writeCsv(output, [...new Set(columns)], reportRows(compared));
   const spreads = a.rows.map((r) => Number(r.throughput_spread_pct)).filter((x) => Number.isFinite(x));
   const noise = spreads.length ? `Benchmark noise floor: run-to-run throughput spread median ${quantileOf(spreads, 0.5).toFixed(1)}%, p90 ${quantileOf(spreads, 0.9).toFixed(1)}% (max−min over repeated runs / mean)` : undefined;

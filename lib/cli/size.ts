@@ -23,6 +23,7 @@ const SPEC: OptionSpec = {
   "ttft-budget": { type: "string", help: "TTFT budget in seconds" },
   "ttft-stat": { type: "string", help: "TTFT statistic held to the budget: mean, p90 or p99", default: "mean" },
   rps: { type: "string", help: "target requests/s to size the deployment for", default: "10" },
+  confidence: { type: "string", help: "hold the budget at this one-sided confidence (0.5–0.95): the pessimistic TTFT, predicted × the measured error quantile of the request's basis (data/uncertainty/widths.json), must meet it" },
   engine: { type: "string", help: "engine profile (vllm, trtllm, sglang, atom)", default: "vllm" },
   calibration: { type: "string", help: "auto (data/calibration profile for hardware × engine, if any), none, or a profile JSON", default: "auto" },
   tp: { type: "string", help: "TP degrees to consider, comma-separated (default 1,2,4,8 up to the node size)" },
@@ -76,6 +77,7 @@ function commonOptions(f: Record<string, unknown>): BatchOptions {
     }),
     precisions: listFlag<Precision>(f.precision, "precision", ["bf16", "fp8"], (s) => s.toLowerCase() as Precision),
     exhaustive: Boolean(f.exhaustive),
+    confidence: f.confidence === undefined ? undefined : positive(f.confidence, "--confidence"),
     useKernelTables: !f["no-tables"],
     seed,
     ...prefixOption(f),
@@ -99,12 +101,14 @@ export function describe(r: SizingResult): string {
   const out: string[] = [];
   out.push(`${r.model} on ${r.hardware} (${r.engine}; calibration: ${r.calibration})`);
   out.push(`${r.isl} input / ${r.osl} output tokens; TTFT ${r.ttftStat} ≤ ${r.ttftBudgetSec} s; sized for ${r.targetRps} req/s`);
+  if (r.confidence) out.push(`confidence ${r.confidence.level}: measured TTFT may be ${n3(r.confidence.factor)} × the prediction (${r.confidence.basis}), so the predicted TTFT is held to ${n3(r.confidence.effectiveBudgetSec)} s`);
   out.push("");
   const b = r.best;
   if (b && b.best) {
     const t = b.best;
     out.push(`best: TP ${b.tp}, ${b.precision} weights — ${n3(r.rpsPerGpu)} req/s per GPU (${n3(b.rate)} req/s per replica of ${b.gpus} GPU${b.gpus > 1 ? "s" : ""})`);
     out.push(`  at that rate: TTFT mean ${n3(t.ttftMean)} s, p90 ${n3(t.ttftP90)} s, p99 ${n3(t.ttftP99)} s; TPOT ${n3(t.tpotMs)} ms; E2E ${n3(t.e2eMean)} s; ${n3(t.concurrency)} requests in the system (Little's law λ·E2E)`);
+    if (r.confidence) out.push(`  pessimistic TTFT ${r.ttftStat} at confidence ${r.confidence.level}: ${n3(t.ttft * r.confidence.factor)} s ≤ ${r.ttftBudgetSec} s`);
     out.push(`  for ${r.targetRps} req/s: ${r.replicas} replica${r.replicas > 1 ? "s" : ""} × ${b.gpus} GPU${b.gpus > 1 ? "s" : ""} = ${r.gpusForTarget} GPUs (ceil(${r.targetRps} / ${n3(b.rate)}) whole replicas)`);
   } else {
     out.push(`infeasible: ${r.reason}`);

@@ -1,11 +1,10 @@
 /**
- * Attention family (MHA/GQA/MQA, sliding windows, MLA): the layer's projections (GEMMs), the
- * attention core (prefill and decode kernels over the KV cache) and the output all-reduce —
+ * Attention family (MHA/GQA/MQA, sliding windows; MLA in ./mla.ts): the layer's projections (GEMMs),
+ * the attention core (prefill and decode kernels over the KV cache) and the output all-reduce —
  * counting, the attention kernel-table key, and the roofline bound.
  */
 import { bytesPerElement, type Dtype } from "../core/dtypes";
 import { roundLength } from "../core/round";
-import { kvElementsPerToken } from "../model/build";
 import type { AttentionSpec, ModelIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { weightDtype } from "../parallel/memory";
@@ -13,6 +12,8 @@ import { windowKey } from "./batch";
 import { collectiveOp } from "./communication";
 import { gemmOp } from "./gemm";
 import { LAUNCHES } from "./kernel-launches";
+import { mlaOps } from "./mla";
+import { mlaLookup } from "./mla-lookup";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 
 /** KV dtypes the attention tables were measured with. */
@@ -24,6 +25,7 @@ export const lengthKey = (x: number): number => Math.max(1, roundLength(x));
 /** Ops of the attention layer type `g` for this step, on one GPU of the attention group. */
 export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: LayerGroup, s: StepInput, part: "all" | "core" | "projections" = "all"): Op[] {
   const a = g.layer.attention as AttentionSpec;
+  if (a.mla) return mlaOps(ir, plan, phase, g, s, part);
   const H = ir.hidden;
   const act = bytesPerElement(plan.activations);
   const wd = weightDtype(ir, plan, "attention");
@@ -33,7 +35,7 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   const L = g.count / phase.pp;
   const headsG = a.heads / tp;
   // KV heads are split across TP ranks; when TP exceeds them each rank keeps a replica of one.
-  const kvHeadsG = a.mla ? 1 : Math.max(1, a.kvHeads / tp);
+  const kvHeadsG = Math.max(1, a.kvHeads / tp);
   const work = s.attention[windowKey(a.window)] ?? { pairs: 0, kvRead: 0, prefillPairs: 0, prefillKvRead: 0 };
   const pairs = work.pairs / dp;
   const kvRead = work.kvRead / dp;
@@ -41,28 +43,10 @@ export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, 
   const ops: Op[] = [];
   const wantProj = part !== "core";
   const wantCore = part !== "projections";
-  let kvPerTok: number;
-  let coreFlopsPerPair: number;
-  if (a.mla) {
-    const m = a.mla;
-    const qk = m.nopeHeadDim + m.ropeHeadDim;
-    if (wantProj) {
-      if (m.qLoraRank) {
-        ops.push(gemmOp(g.type, L, "q_a_proj", T, m.qLoraRank, H, wd, act));
-        ops.push(gemmOp(g.type, L, "q_b_proj", T, headsG * qk, m.qLoraRank, wd, act));
-      } else ops.push(gemmOp(g.type, L, "q_proj", T, headsG * qk, H, wd, act));
-      ops.push(gemmOp(g.type, L, "kv_a_proj", T, m.kvLoraRank + m.ropeHeadDim, H, wd, act));
-      ops.push(gemmOp(g.type, L, "kv_b_proj", T, headsG * (m.nopeHeadDim + a.vHeadDim), m.kvLoraRank, wd, act));
-    }
-    kvPerTok = kvElementsPerToken(a);
-    // Absorbed MLA: scores over the latent (kv_lora + rope) and values from the latent (kv_lora).
-    coreFlopsPerPair = 2 * headsG * (m.kvLoraRank + m.ropeHeadDim + m.kvLoraRank);
-  } else {
-    const n = (headsG + 2 * kvHeadsG) * a.headDim;
-    if (wantProj) ops.push(gemmOp(g.type, L, "qkv_proj", T, n, H, wd, act, a.qkvBias ? n : 0));
-    kvPerTok = kvHeadsG * (a.headDim + a.vHeadDim);
-    coreFlopsPerPair = 2 * headsG * (a.headDim + a.vHeadDim);
-  }
+  const n = (headsG + 2 * kvHeadsG) * a.headDim;
+  if (wantProj) ops.push(gemmOp(g.type, L, "qkv_proj", T, n, H, wd, act, a.qkvBias ? n : 0));
+  const kvPerTok = kvHeadsG * (a.headDim + a.vHeadDim);
+  const coreFlopsPerPair = 2 * headsG * (a.headDim + a.vHeadDim);
   // Prefill and decode sequences run different attention kernels: one op each.
   const core = (phaseName: "prefill" | "decode", seqs: number, tokens: number, pr: number, kv: number): Op => ({
     layerType: g.type, layers: L, name: `attention_${phaseName}`, kind: "attention",
@@ -97,12 +81,13 @@ function equivalentPrompt(op: Op): number {
 export function attentionMemoKey(op: Op): string {
   const a = op.attention!;
   const len = a.phase === "decode" ? lengthKey(a.kvRead / Math.max(a.seqs, 1e-9)) : a.seqs > 0 ? equivalentPrompt(op) : 0;
-  return `${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}`;
+  return `${op.mla ? `mla${op.mla.tables ? "+" : "-"}|` : ""}${a.phase}|${a.heads}|${a.kvHeads}|${a.headDim}|${a.window}|${a.kvDtype}|${Math.round(a.seqs)}|${a.seqs > 0}|${len}`;
 }
 
 export const ATTENTION: OpFamily = {
   kind: "attention",
   lookup(t, op) {
+    if (op.mla) return mlaLookup(t, op, equivalentPrompt, lengthKey);
     const a = op.attention!;
     const kv = KV_DTYPE[a.kvDtype];
     if (!kv || a.seqs <= 0) return undefined;
@@ -111,5 +96,6 @@ export const ATTENTION: OpFamily = {
     if (a.phase === "decode") return t.generationAttention({ ...shape, kvLen: lengthKey(a.kvRead / a.seqs) });
     return t.contextAttention({ ...shape, seqLen: equivalentPrompt(op) });
   },
+  memoKey: attentionMemoKey,
   roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, eff.attention_compute.value),
 };

@@ -89,3 +89,15 @@ export function decodeBatch(batch: number, context: number, windows: (number | n
   }
   return { tokens: batch, seqs: batch, logitRows: batch, prefillSeqs: 0, prefillTokens: 0, attention };
 }
+
+/**
+ * One of `m` equal micro-batches of a step: every sum divided by m. Pipeline parallelism runs a step as
+ * micro-batches in flight on different stages (vLLM V1 EngineCore batch_queue of max_concurrent_batches =
+ * pipeline_parallel_size, vllm/v1/engine/core.py v0.11; TensorRT-LLM PyExecutor micro-batches = pp_size).
+ */
+export function microBatch<T extends { tokens: number; seqs: number; logitRows: number; prefillTokens: number; prefillSeqs: number; attention: Record<string, AttentionWork> }>(s: T, m: number): T {
+  if (m === 1) return s;
+  const attention: Record<string, AttentionWork> = {};
+  for (const [k, w] of Object.entries(s.attention)) attention[k] = { pairs: w.pairs / m, kvRead: w.kvRead / m, prefillPairs: w.prefillPairs / m, prefillKvRead: w.prefillKvRead / m };
+  return { ...s, tokens: s.tokens / m, seqs: s.seqs / m, logitRows: s.logitRows / m, prefillTokens: s.prefillTokens / m, prefillSeqs: s.prefillSeqs / m, attention };
+}

@@ -1,5 +1,6 @@
 /** Communication family: collectives between the GPUs of a layer's group — counting, table key, roofline. */
 import type { HardwareProfile } from "../hardware/schema";
+import { allToAllSeconds } from "./all-to-all";
 import { LAUNCHES } from "./kernel-launches";
 import type { CollectiveOp, Op, OpFamily } from "./op";
 
@@ -50,6 +51,7 @@ export const COMMUNICATION: OpFamily = {
   tablesApply: (op, hw) => !crossesDomain(op, hw),
   roofline(op, hw, eff) {
     const c = op.comm!;
+    if (c.a2a) return { compute: 0, memory: 0, latency: 0, comm: allToAllSeconds(c.bytes, c.gpus, c.a2a, hw, eff.comm_bandwidth.value) };
     const up = c.scope === "scale_up" && !crossesDomain(op, hw);
     const bw = (up ? hw.scale_up.bandwidth_gbps_unidir.value : hw.scale_out.bandwidth_gbps_unidir.value) * 1e9;
     const lat = (up ? hw.scale_up.latency_us.value : hw.scale_out.latency_us.value) / 1e6;

@@ -5,6 +5,8 @@ import type { ParallelPlan, PhasePlan } from "../parallel/plan";
 import { weightDtype } from "../parallel/memory";
 import { LAUNCHES } from "./kernel-launches";
 import { collectiveOp } from "./communication";
+import { mlaBmmLookup } from "./mla-lookup";
+import { gemmEfficiency } from "./vendor-efficiency";
 import { computeMemoryRoofline, type LayerGroup, type Op, type OpFamily, type StepInput } from "./op";
 
 /** GEMM table dtypes by weight dtype (fp16 runs the bf16 kernels). */
@@ -29,11 +31,13 @@ export function gemmOp(
 export const GEMM: OpFamily = {
   kind: "gemm",
   lookup(t, op) {
+    if (op.bmm) return mlaBmmLookup(t, op);
     const g = op.gemm!;
     const d = GEMM_DTYPE[g.weightDtype];
     return d ? t.gemm(Math.max(1, Math.ceil(g.m)), g.n, g.k, d) : undefined;
   },
-  roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, eff.gemm_compute.value),
+  // Platforms without tables: the vendor's published GEMM efficiency where no calibration sets it (./vendor-efficiency.ts).
+  roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, gemmEfficiency(hw.id, op.computeDtype, eff)),
 };
 
 /** A dense feed-forward layer on one GPU of its TP group: gate/up and down GEMMs, then the output all-reduce. */

@@ -25,11 +25,14 @@ export const LAYER_OPS: Record<LayerGroup["kind"], LayerOps> = {
   lm_head: lmHeadOps,
 };
 
-/** Pipeline stage hand-offs: one p2p of the stage's activations per stage boundary. */
+/**
+ * Pipeline stage hand-off: a micro-batch passes its activations to the next stage once per stage (the last
+ * stage's sampled tokens return to the first), so each stage's share of a pipelined step carries one p2p.
+ */
 export function pipelineOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, s: StepInput): Op[] {
   if (phase.pp <= 1) return [];
   const act = bytesPerElement(plan.activations);
-  return [collectiveOp("pipeline", phase.pp - 1, "p2p", (s.tokens / phase.attention.dp) * ir.hidden * act, 2, "pipeline stage hand-off")];
+  return [collectiveOp("pipeline", 1, "p2p", (s.tokens / phase.attention.dp) * ir.hidden * act, 2, "pipeline stage hand-off (one per stage and micro-batch)")];
 }
 
 /** All ops of one step for one pipeline stage's GPU (layers counted per stage). */

@@ -33,8 +33,17 @@ export interface Op {
   formula: string;
   gemm?: { m: number; n: number; k: number; weightDtype: Dtype };
   attention?: { phase: "prefill" | "decode"; seqs: number; tokens: number; kvRead: number; heads: number; kvHeads: number; headDim: number; window: number | null; kvDtype: Dtype };
-  moe?: { tokens: number; hidden: number; inter: number; topk: number; experts: number; tp: number; ep: number; weightDtype: Dtype };
-  comm?: { op: CollectiveOp; bytes: number; gpus: number; scope: "scale_up" | "scale_out" };
+  /** MLA attention core: latent width per token, and whether the layer has the geometry the MLA tables were measured at. */
+  mla?: { latent: number; tables: boolean };
+  /** MLA absorbed BMM (q_nope·W_UK = "pre", o·W_UV = "post") over decode tokens. */
+  bmm?: { op: "pre" | "post"; tokens: number; heads: number; dtype: "bf16" | "fp8" };
+  /** Routed experts; `tokens` is what the busiest EP rank is priced at: the group's tokens × `imbalance` (max / mean rank load). */
+  moe?: { tokens: number; hidden: number; inter: number; topk: number; experts: number; tp: number; ep: number; weightDtype: Dtype; imbalance: number };
+  comm?: {
+    op: CollectiveOp; bytes: number; gpus: number; scope: "scale_up" | "scale_out";
+    /** An expert-parallel all-to-all: its kernels, the copies per token, and whether two-batch overlap hides it behind compute. */
+    a2a?: { kernels: string; topk: number; overlapped: boolean };
+  };
 }
 
 /** What one step processes, reduced to the sums costs depend on (see ./batch). */
@@ -82,6 +91,8 @@ export interface OpFamily {
   kind: OpKind;
   /** The measured kernel table that times this op (its table key), or undefined when no table covers it. */
   lookup?(tables: KernelTables, op: Op): KernelLookup | undefined;
+  /** The key a lookup of this op may be memoised under (exactly what the lookup reads); undefined: not memoised. */
+  memoKey?(op: Op): string | undefined;
   /** Whether single-system tables can time this op on this hardware at all (e.g. a collective spanning domains cannot). */
   tablesApply?(op: Op, hw: HardwareProfile): boolean;
   roofline(op: Op, hw: HardwareProfile, eff: Efficiency): RooflineParts;

@@ -6,6 +6,32 @@ import { DATA_DIR } from "../core/paths";
 import { InputError, parseOrThrow } from "../core/validate";
 import { Fact, fact, type Explained } from "../core/explain";
 
+const Sourced = <T extends z.ZodTypeAny>(value: T) => z.object({ value, source: z.string() }).strict();
+
+/** Expert-parallel options of an engine; absent: all-gather exchange, no overlap, no redundant experts. */
+export const ExpertParallelOptions = z
+  .object({
+    /**
+     * When tokens reach remote experts by all-to-all instead of DP-attention's all-gather / reduce-scatter:
+     * `never`; `dp_attention_ep` (whenever DP-attention and EP > 1); `disaggregated_dp_attention_ep` (only in the
+     * pools of a disaggregated deployment); `mnnvl_dp_attention_ep` (DP-attention, EP ≥ top-k, and an NVLink
+     * domain wider than a node, as TensorRT-LLM selects its MNNVL all-to-all).
+     */
+    all_to_all: Sourced(z.enum(["never", "dp_attention_ep", "disaggregated_dp_attention_ep", "mnnvl_dp_attention_ep"])),
+    /** All-to-all kernels per phase: DeepEP normal / low-latency, or TensorRT-LLM's MNNVL all-to-all. */
+    kernels: z.object({ prefill: z.enum(["normal", "low_latency", "mnnvl"]), decode: z.enum(["normal", "low_latency", "mnnvl"]), source: z.string() }).strict(),
+    two_batch_overlap: Sourced(z.boolean()),
+    eplb_redundant_experts: Sourced(z.number().int().min(0)),
+  })
+  .strict()
+  .default({
+    all_to_all: { value: "never", source: "no all-to-all MoE backend assumed for this engine" },
+    kernels: { prefill: "normal", decode: "low_latency", source: "DeepEP's own split (normal for prefill, low-latency for decode) if one is selected" },
+    two_batch_overlap: { value: false, source: "not assumed" },
+    eplb_redundant_experts: { value: 0, source: "not assumed" },
+  });
+export type ExpertParallelOptions = z.infer<typeof ExpertParallelOptions>;
+
 export const EngineProfile = z
   .object({
     id: z.string(),
@@ -16,6 +42,8 @@ export const EngineProfile = z
     kernel_framework: z.enum(["vllm", "trtllm", "sglang"]).nullable(),
     /** Op families timed from the measured tables (the rest by the calibrated roofline), with the reason. */
     kernel_table_ops: z.object({ ops: z.array(z.enum(["gemm", "attention", "moe", "comm"])), source: z.string() }).strict(),
+    /** How the engine runs expert parallelism across GPUs (lib/cost/expert-parallel.ts resolves it per pool into the plan). */
+    expert_parallel: ExpertParallelOptions,
     /** Token budget of one step (chunked prefill). */
     max_num_batched_tokens: Fact,
     max_num_seqs: Fact,

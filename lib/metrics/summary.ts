@@ -14,7 +14,11 @@ export interface ServingMetrics {
   ttft: Distribution;
   /** Per request (e2e − ttft) / (output − 1). */
   tpot: Distribution;
-  /** Inter-token latency: gaps between consecutive tokens of a request (step times, weighted by decode tokens). */
+  /**
+   * Inter-token latency as the benchmark client measures it: the gap between consecutive streamed chunks of a
+   * request (step times, weighted by decoding sequences). With speculative decoding a chunk carries several
+   * tokens, so ITL exceeds TPOT (per output token) by the tokens per step.
+   */
   itl: Distribution;
   e2e: Distribution;
   /** (input + output tokens) / duration / GPUs, and output tokens only. */

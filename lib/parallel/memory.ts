@@ -97,7 +97,10 @@ export function memoryReport(
 ): MemoryReport {
   let weights = 0;
   const kvHeads = ir.layers.find((l) => l.attention)?.attention?.kvHeads ?? 1;
-  for (const c of classesOf(ir)) weights += (c.params * bytesPerElement(weightDtype(ir, plan, c.group))) / shardOf(c.rule, phase, kvHeads);
+  // Redundant expert slots (EPLB) hold extra copies of routed experts: (experts + redundant) / experts of their weights.
+  const experts = ir.layers.find((l) => l.moe)?.moe?.experts ?? 1;
+  const redundancy = 1 + (phase.moe.redundant ?? 0) / experts;
+  for (const c of classesOf(ir)) weights += (c.params * bytesPerElement(weightDtype(ir, plan, c.group)) * (c.group === "experts" ? redundancy : 1)) / shardOf(c.rule, phase, kvHeads);
   // The largest pipeline stage holds 1/pp of the decoder blocks (embedding and head sit on end stages).
   weights /= phase.pp;
   const kvB = bytesPerElement(plan.kvCache);
@@ -107,6 +110,8 @@ export function memoryReport(
   for (const l of ir.layers) {
     const a = l.attention;
     if (!a) continue;
+    // MLA's latent is one shared "head": every TP rank of an attention group stores all of it (DP-attention
+    // ranks store only their own sequences, which the pool counts per rank: kvCapacityTokens × dp per replica).
     const shard = a.mla ? 1 : Math.min(phase.attention.tp, a.kvHeads);
     const bytes = (kvElementsPerToken(a) * kvB) / shard / phase.pp;
     if (a.window && engine.slidingWindowTrim) {

@@ -24,7 +24,29 @@ export const PhasePlan = z
       })
       .strict()
       .default({}),
-    moe: z.object({ tp: deg("moe.tp").default(1), ep: deg("moe.ep").default(1) }).strict().default({}),
+    moe: z
+      .object({
+        tp: deg("moe.tp").default(1),
+        ep: deg("moe.ep").default(1),
+        /**
+         * How tokens reach the experts of other GPUs (lib/cost/expert-parallel.ts): `all_gather` (all-gather before,
+         * reduce-scatter after — DP-attention without an all-to-all backend; an all-reduce with TP attention) or
+         * `all_to_all` (dispatch / combine of each token's top-k copies: DeepEP, MoRI, TensorRT-LLM MNNVL).
+         * Unset: the engine profile's rule decides (`expert_parallel` in data/engines).
+         */
+        exchange: z.enum(["all_gather", "all_to_all"]).optional(),
+        /**
+         * All-to-all kernels: DeepEP (or AMD MoRI) `normal` (high throughput, each token sent once per remote node), DeepEP
+         * `low_latency` (one copy per expert, CUDA-graph friendly), or TensorRT-LLM's `mnnvl` all-to-all over the NVLink fabric.
+         */
+        a2a: z.enum(["normal", "low_latency", "mnnvl"]).optional(),
+        /** Redundant expert slots across the EP group (EPLB): they even out the ranks' load at the cost of their weights. */
+        redundant: z.number().int().min(0, "moe.redundant must be ≥ 0").optional(),
+        /** Two-batch overlap: the step runs as two micro-batches and the all-to-all of one hides behind the other's compute. */
+        overlap: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
     ffn: z.object({ tp: deg("ffn.tp").default(1) }).strict().default({}),
     /** Sequence parallel for norms / residual: all-reduce becomes reduce-scatter + all-gather. */
     sp: z.boolean().default(false),

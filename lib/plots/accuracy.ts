@@ -103,6 +103,7 @@ export function predictedVsActual(points: AccuracyPoint[], opts: PredictedVsActu
     customdata: g.map((p) => relativeErrorPct(p)),
     hovertemplate: `%{text}<br>actual %{x:.4g}<br>predicted %{y:.4g}<br>error %{customdata:+.1f}%<extra>${plotText(name)}</extra>`,
     marker: { color: color(i), size: 8, opacity: 0.85, line: { width: 0.5, color: "#333" } },
+    ...(g.some(hasInterval) ? { error_y: intervalBars(g, (p) => p.predicted, (p) => p.low, (p) => p.high, color(i)) } : {}),
   }));
   data.push(
     {
@@ -149,6 +150,7 @@ export function predictedVsActual(points: AccuracyPoint[], opts: PredictedVsActu
       align: "left",
       text:
         `n = ${s.n}, MAPE ${fmt(s.mapePct)}%, within ±${pct}%: ${fmt(s.withinBand * 100)}%` +
+        (shown.some(hasInterval) ? `<br>measured inside the predicted interval: ${fmt(insideInterval(shown) * 100)}% (error bars)` : "") +
         (dropped ? `<br>${dropped} point(s) with a non-positive value not shown` : ""),
       font: { size: 12 },
       bgcolor: "rgba(255,255,255,0.8)",
@@ -161,6 +163,28 @@ export function predictedVsActual(points: AccuracyPoint[], opts: PredictedVsActu
       yaxis: axis(`predicted ${metric}${unit}`, { type: "log", range, scaleanchor: "x", scaleratio: 1 }),
       annotations,
     }),
+  };
+}
+
+const hasInterval = (p: AccuracyPoint) => Number.isFinite(p.low) && Number.isFinite(p.high);
+
+/** Share of points with an interval whose measured value lies inside it. */
+export function insideInterval(points: AccuracyPoint[]): number {
+  const w = points.filter(hasInterval);
+  return w.length ? w.filter((p) => p.actual >= p.low! && p.actual <= p.high!).length / w.length : NaN;
+}
+
+/** Asymmetric plotly error bars from each point's value to its interval (none where a point has no interval). */
+export function intervalBars<T>(points: T[], value: (p: T) => number, low: (p: T) => number | undefined, high: (p: T) => number | undefined, c: string): Record<string, unknown> {
+  const ok = (x: number | undefined): x is number => Number.isFinite(x);
+  return {
+    type: "data",
+    symmetric: false,
+    array: points.map((p) => (ok(high(p)) ? Math.max(0, high(p)! - value(p)) : null)),
+    arrayminus: points.map((p) => (ok(low(p)) ? Math.max(0, value(p) - low(p)!) : null)),
+    color: c,
+    thickness: 1,
+    width: 2,
   };
 }
 

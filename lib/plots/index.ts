@@ -27,3 +27,6 @@ export {
 } from "./pareto";
 export { barChart, lineChart, type BarSeries, type BarChartOptions, type LineSeries, type LineChartOptions } from "./basic";
 export { ridgePoint, attainableTflops, roofline, type RooflineChip, type RooflineOptions } from "./roofline";
+export { insideInterval, intervalBars } from "./accuracy";
+export { rankConfigs, type RankedConfig } from "./sweeps";
+export { reliabilityDiagram, coverageBars, type ReliabilitySeries, type ReliabilityOptions } from "./uncertainty";

@@ -35,14 +35,22 @@ export function defaultRowLabel(r: Record<string, string>): string {
   return `${r.gpu_model} ${r.framework} ${r.input_seq_len}/${r.output_seq_len} ${par} conc ${r.concurrency}`;
 }
 
-/** One accuracy point per row that has both values of `metric` (rows without it are skipped). */
+/** The predicted column of each compared metric (lib/reconcile/compare.ts METRICS), whose _p10/_p90 columns hold its interval. */
+const PREDICTED_COLUMN: Record<string, string> = { throughput: "predicted_throughput_per_gpu", output_throughput: "predicted_output_throughput_per_gpu", ttft: "predicted_ttft_sec", tpot: "predicted_tpot_sec", e2e: "predicted_e2e_latency_sec" };
+
+/** One accuracy point per row that has both values of `metric` (rows without it are skipped), with its interval when the row has one. */
 export function comparedPoints(rows: ComparedLike[], metric: string, opts: ComparedPointsOptions = {}): AccuracyPoint[] {
   const scale = opts.scale ?? 1;
   const out: AccuracyPoint[] = [];
   for (const r of rows) {
     const e = r.errors[metric];
     if (!e) continue;
+    // The prediction's interval when the row carries one (<predicted column>_p10 / _p90, issue 16).
+    const col = PREDICTED_COLUMN[metric];
+    const low = col ? Number(r.row[`${col}_p10`] || NaN) * scale : NaN;
+    const high = col ? Number(r.row[`${col}_p90`] || NaN) * scale : NaN;
     out.push({
+      ...(Number.isFinite(low) && Number.isFinite(high) ? { low, high } : {}),
       actual: e.actual * scale,
       predicted: e.predicted * scale,
       label: (opts.label ?? defaultRowLabel)(r.row),

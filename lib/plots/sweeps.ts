@@ -3,6 +3,7 @@
  * and throughput–interactivity frontiers with points coloured by a group (e.g. TP), plus the cost
  * of a token along a frontier. Pure functions to `{ data, layout }`, like the rest of lib/plots.
  */
+import { intervalBars } from "./accuracy";
 import { servingFrontier } from "./pareto";
 import { attainableTflops, ridgePoint, type RooflineChip } from "./roofline";
 import { axis, baseLayout, color, naturalCompare, plotText } from "./style";
@@ -256,6 +257,7 @@ export function paretoByGroup(measured: GroupedParetoPoint[], predicted: Grouped
         marker: isMeasured
           ? { color: c, size: 8, symbol: "circle" }
           : { color: c, size: 9, symbol: "diamond-open", line: { color: c, width: 2 } },
+        ...(ps.some((p) => Number.isFinite(p.gpuLow) && Number.isFinite(p.gpuHigh)) ? { error_y: intervalBars(ps, (p) => p.tokPerSecPerGpu, (p) => p.gpuLow, (p) => p.gpuHigh, c) } : {}),
       });
     }
   });
@@ -295,4 +297,27 @@ export function costPerMillionTokens(usdPerGpuHour: number, outputTokPerSecPerGp
     throw new Error(`cost per token needs a price ≥ 0 and a positive throughput (got ${usdPerGpuHour} USD/h, ${outputTokPerSecPerGpu} tok/s/GPU)`);
   }
   return (usdPerGpuHour / (outputTokPerSecPerGpu * 3600)) * 1e6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking by the pessimistic end of an interval
+
+/** A configuration's predicted figure of merit with its interval (e.g. throughput/GPU and its p10–p90). */
+export interface RankedConfig {
+  label: string;
+  value: number;
+  low?: number;
+  high?: number;
+}
+
+/**
+ * Configurations best first, by their point prediction or by the pessimistic end of their interval —
+ * the low end when higher is better (throughput), the high end when lower is better (latency). A
+ * configuration without an interval ranks by its point prediction either way.
+ */
+export function rankConfigs<T extends RankedConfig>(items: T[], opts: { higherIsBetter: boolean; by: "point" | "pessimistic" }): (T & { score: number })[] {
+  const score = (x: T) => (opts.by === "pessimistic" ? (opts.higherIsBetter ? x.low : x.high) ?? x.value : x.value);
+  return items
+    .map((x) => ({ ...x, score: score(x) }))
+    .sort((a, b) => (opts.higherIsBetter ? b.score - a.score : a.score - b.score) || naturalCompare(a.label, b.label));
 }

@@ -71,6 +71,9 @@ export interface AccuracyPoint {
   group?: string;
   /** Further categories to group by in box plots: { tp: 8, framework: "trtllm", islOsl: "1k/1k" }. */
   tags?: Record<string, string | number>;
+  /** The prediction's interval (e.g. the 80% interval p10–p90): drawn as an error bar. */
+  low?: number;
+  high?: number;
 }
 
 /** One serving configuration on a throughput-interactivity chart. */
@@ -80,4 +83,7 @@ export interface ParetoPoint {
   /** Efficiency: output tokens/s per GPU (y axis). */
   tokPerSecPerGpu: number;
   label?: string;
+  /** The interval of tokPerSecPerGpu (e.g. p10–p90 of a prediction): drawn as an error bar. */
+  gpuLow?: number;
+  gpuHigh?: number;
 }

@@ -35,7 +35,8 @@ export interface CalibrateResult {
   outOfFold: Prediction[];
 }
 
-function startValues(params: ParamName[], engineId: string | null): Partial<Record<ParamName, number>> {
+/** Where a fit starts: the library defaults of the fitted parameters (efficiency defaults, the engine profile's times). */
+export function startValues(params: ParamName[], engineId: string | null): Partial<Record<ParamName, number>> {
   const eff = defaultEfficiency();
   const eng = getEngine(engineId ?? "vllm");
   const out: Partial<Record<ParamName, number>> = {};

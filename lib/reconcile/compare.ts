@@ -12,15 +12,19 @@ export type MetricKey = (typeof METRICS)[number]["key"];
 
 export interface ComparedRow {
   row: Record<string, string>;
-  errors: Partial<Record<MetricKey, { actual: number; predicted: number; abs: number; pct: number }>>;
+  /** Per metric; `inside`: whether the actual lies in the row's predicted 80% interval (<predicted>_p10.._p90), when it has one. */
+  errors: Partial<Record<MetricKey, { actual: number; predicted: number; abs: number; pct: number; inside?: boolean }>>;
 }
+
+/** Columns a prediction adds to a row: predicted_* (values and intervals), the basis, the calibration, the error. */
+export const isPredictionColumn = (k: string): boolean => k.startsWith("predicted_") || k === "prediction_basis" || k === "error_message" || k === "calibration_profile";
 
 /** Join actuals and predictions by row position when both carry the same input columns, else by row_id. */
 export function joinRows(actuals: Record<string, string>[], predictions: Record<string, string>[]): Record<string, string>[] {
   const byId = new Map(predictions.filter((p) => p.row_id).map((p) => [p.row_id, p]));
   return actuals.map((a, i) => {
     const p = a.row_id && byId.size ? byId.get(a.row_id) : predictions[i];
-    return { ...(p ?? {}), ...a, ...Object.fromEntries(Object.entries(p ?? {}).filter(([k]) => k.startsWith("predicted_") || k === "error_message" || k === "calibration_profile")) };
+    return { ...(p ?? {}), ...a, ...Object.fromEntries(Object.entries(p ?? {}).filter(([k]) => isPredictionColumn(k))) };
   });
 }
 
@@ -31,7 +35,9 @@ export function compareRows(rows: Record<string, string>[]): ComparedRow[] {
       const a = actualNumber(row, m.actual);
       const p = actualNumber(row, m.predicted);
       if (a === undefined || p === undefined || a === 0) continue;
-      errors[m.key] = { actual: a, predicted: p, abs: p - a, pct: (100 * (p - a)) / a };
+      const lo = actualNumber(row, `${m.predicted}_p10`);
+      const hi = actualNumber(row, `${m.predicted}_p90`);
+      errors[m.key] = { actual: a, predicted: p, abs: p - a, pct: (100 * (p - a)) / a, ...(lo !== undefined && hi !== undefined ? { inside: a >= lo && a <= hi } : {}) };
     }
     return { row, errors };
   });
@@ -44,6 +50,9 @@ export interface MetricSummary {
   medianApe: number;
   p90Ape: number;
   bias: number;
+  /** Rows with a predicted interval, and the share of them whose actual lies inside it. */
+  withInterval: number;
+  insideInterval: number;
 }
 
 export function summariseMetric(rows: ComparedRow[], key: MetricKey): MetricSummary {
@@ -56,6 +65,8 @@ export function summariseMetric(rows: ComparedRow[], key: MetricKey): MetricSumm
     medianApe: ape.length ? quantileOf(ape, 0.5) : NaN,
     p90Ape: ape.length ? quantileOf(ape, 0.9) : NaN,
     bias: e.reduce((a, x) => a + x.pct, 0) / Math.max(1, e.length),
+    withInterval: e.filter((x) => x.inside !== undefined).length,
+    insideInterval: e.filter((x) => x.inside !== undefined).length ? e.filter((x) => x.inside).length / e.filter((x) => x.inside !== undefined).length : NaN,
   };
 }
 
@@ -90,6 +101,8 @@ export function summaryText(rows: ComparedRow[], title: string, noiseFloor?: str
     const s = summariseMetric(rows, m.key);
     out.push(`${m.key.padEnd(12)} ${String(s.n).padStart(4)}  ${f(s.mape).padStart(6)}  ${f(s.medianApe).padStart(7)}  ${f(s.p90Ape).padStart(5)}  ${f(s.bias).padStart(6)}   ${s.rmse.toPrecision(4)} ${m.unit}`);
   }
+  const inside = METRICS.map((m) => ({ m, s: summariseMetric(rows, m.key) })).filter((x) => x.s.withInterval > 0);
+  if (inside.length) out.push("", `Inside the predicted 80% interval: ${inside.map((x) => `${x.m.key} ${f(100 * x.s.insideInterval, 0)}% (n=${x.s.withInterval})`).join(", ")}`);
   for (const [name, keyOf] of Object.entries(BREAKDOWNS)) {
     const groups = new Map<string, ComparedRow[]>();
     for (const r of rows) {
@@ -109,7 +122,7 @@ export function summaryText(rows: ComparedRow[], title: string, noiseFloor?: str
   return out.join("\n") + "\n";
 }
 
-export const REPORT_METRIC_COLUMNS = METRICS.flatMap((m) => [`actual_${m.key}`, `predicted_${m.key}`, `${m.key}_abs_error`, `${m.key}_pct_error`]);
+export const REPORT_METRIC_COLUMNS = METRICS.flatMap((m) => [`actual_${m.key}`, `predicted_${m.key}`, `${m.key}_abs_error`, `${m.key}_pct_error`, `${m.key}_in_interval`]);
 
 export function reportRows(rows: ComparedRow[]): Record<string, string | number>[] {
   return rows.map((r) => {
@@ -120,6 +133,7 @@ export function reportRows(rows: ComparedRow[]): Record<string, string | number>
       o[`predicted_${m.key}`] = e?.predicted ?? "";
       o[`${m.key}_abs_error`] = e?.abs ?? "";
       o[`${m.key}_pct_error`] = e?.pct ?? "";
+      o[`${m.key}_in_interval`] = e?.inside === undefined ? "" : String(e.inside);
     }
     return o;
   });

@@ -71,7 +71,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   const kvCache = kvDtypeFor(row.kv_cache_dtype, row.precision, model, engine, a);
   let speculative: Speculative | undefined;
   if (row.spec_decoding && row.spec_decoding.toLowerCase() !== "none") {
-    speculative = speculativeFor(row.spec_decoding);
+    speculative = speculativeFor(row.spec_decoding, model.family);
     a.push({ what: "speculative decoding", value: `${speculative.draftTokens} draft tokens, acceptance ${speculative.acceptance} → ${speculative.tokensPerStep.toFixed(2)} tokens per step`, why: speculative.source });
   }
   // Engine limits the row states replace the engine's defaults.
@@ -94,7 +94,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     const gpus = (row.num_prefill_gpu ?? p.width * pw) + (row.num_decode_gpu ?? d.width * dw);
     a.push({ what: "GPUs counted", value: String(gpus), why: "prefill + decode GPUs, as the benchmark divides throughput" });
     a.push({ what: "KV hand-off", value: "prompt KV moves prefill → decode over the scale-up fabric after prefill; first token comes from the prefill worker", why: "disaggregated serving (Dynamo)" });
-    if (row.prefill_dp_attention || row.decode_dp_attention) a.push({ what: "DP-attention", value: "attention data-parallel across the worker's ranks; MoE tokens all-gathered / reduce-scattered", why: "dp_attention true" });
+    if (row.prefill_dp_attention || row.decode_dp_attention) a.push({ what: "DP-attention", value: "attention data-parallel across the worker's ranks; MoE tokens exchanged as the engine does (see the MoE exchange assumptions)", why: "dp_attention true" });
     return { ...common, workload, disaggregated: { prefill: { plan: p.plan, workers: pw }, decode: { plan: d.plan, workers: dw } }, gpusCounted: gpus, assumptions: a };
   }
   const ep = row.expert_parallel ?? 1;

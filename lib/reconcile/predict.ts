@@ -6,6 +6,7 @@ import { predictSteadyState as steadyStateOf, simulateRun, type DetailedPredicti
 import type { ResolvedRun } from "../run/request";
 import type { SteadyState } from "../serving/steady-state";
 import type { KernelTableChoice } from "../step/kernel-source";
+import { intervalCells, pointOf, predictionIntervals } from "../uncertainty/interval";
 import { convertRow, type PredictionRequest } from "./convert";
 import { ConfigRow, PREDICTED_COLUMNS } from "./standard";
 
@@ -53,6 +54,8 @@ export function predictCsvRow(raw: Record<string, string>, opts: PredictOptions 
     out.predicted_e2e_latency_sec = String(p.e2e);
     out.predicted_bottleneck = p.bottleneck;
     out.calibration_profile = p.calibration;
+    // Issue 16: the 80% interval of each metric and the basis its width was measured for (lib/uncertainty).
+    Object.assign(out, intervalCells(predictionIntervals(p.run, pointOf(p))));
   } catch (e) {
     const msg = e instanceof InputError ? e.message : `internal error: ${(e as Error).message}`;
     out.error_message = msg.replace(/\s*\n\s*/g, "; ");

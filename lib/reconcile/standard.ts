@@ -25,7 +25,13 @@ export const ACTUAL_COLUMNS = [
 
 export const PREDICTED_COLUMNS = [
   "predicted_throughput_per_gpu", "predicted_output_throughput_per_gpu", "predicted_ttft_sec", "predicted_tpot_sec",
-  "predicted_e2e_latency_sec", "predicted_bottleneck", "error_message",
+  "predicted_e2e_latency_sec", "predicted_bottleneck",
+  // Issue 16: the 80% interval of each metric (p10, p90) and the basis its width was measured for (lib/uncertainty,
+  // INTERVAL_COLUMNS there names the same columns in the same order).
+  "predicted_throughput_per_gpu_p10", "predicted_throughput_per_gpu_p90", "predicted_output_throughput_per_gpu_p10", "predicted_output_throughput_per_gpu_p90",
+  "predicted_ttft_sec_p10", "predicted_ttft_sec_p90", "predicted_tpot_sec_p10", "predicted_tpot_sec_p90", "predicted_e2e_latency_sec_p10", "predicted_e2e_latency_sec_p90",
+  "prediction_basis",
+  "error_message",
 ] as const;
 
 /** A number column, bounded by its range in data/limits.json so that every accepted value can be simulated. */

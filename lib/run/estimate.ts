@@ -16,6 +16,7 @@ import { memoryReport, minimumChips, type MemoryReport, type MinimumChips } from
 import { replicaGpus, type ParallelPlanInput } from "../parallel/plan";
 import { validatePlan, type Violation } from "../parallel/validate";
 import { buildStepModel } from "../step/build";
+import { flaggedOps } from "../step/checks";
 import type { KernelTableChoice } from "../step/kernel-source";
 import type { Bound } from "../step/roofline";
 import type { StepBreakdown } from "../step/step-model";
@@ -143,12 +144,16 @@ export function estimate(req: EstimateRequest): Estimate {
     violations.push({ severity: "error", phase: req.phase, field: "memory", message: `KV for ${needKv} tokens exceeds the pool (${Math.floor(memory.kvCapacityTokens.value)} tokens per attention rank)`, fix: "reduce batch or context, use an fp8 KV cache, or add GPUs" });
   }
   const assumptions: Assumption[] = [
-    { what: "MoE routing", value: "uniform and balanced across experts and EP ranks", why: "assumption (lib/cost/moe.ts expectedActiveExperts)" },
+    { what: "MoE routing", value: "uniform over experts within a rank; the busiest EP rank priced at its power-law load (data/cost/moe.json)", why: "assumption (lib/cost/moe.ts, lib/cost/expert-parallel.ts rankImbalance)" },
     { what: "DP-attention balance", value: "sequences split evenly across attention-DP ranks", why: "assumption" },
     { what: "engine", value: `${engine.name} ${engine.version}`, why: `data/engines/${engine.id}.json` },
   ];
   for (const [k, f] of Object.entries(eff)) if (f.kind !== "default") assumptions.push({ what: `efficiency ${k}`, value: String(f.value), why: `${f.kind}: ${f.source}` });
   assumptions.push(...run.assumptions);
+  // Measured kernels far slower than their roofline bound: flagged (data/cost/checks.json).
+  const flags = flaggedOps(step.ops);
+  assumptions.push(...flags);
+  for (const f of flags) violations.push({ severity: "warning", phase: req.phase, field: "kernel time", message: f.value, fix: "check the kernel table point (its shape, dtype and caveats) or time the op by the roofline" });
   return {
     model: ir.id, hardware: hw.id, engine: engine.id, phase: req.phase, batch: req.batch, seqLen: req.seqLen, gpus, rows, step,
     totals: {

@@ -123,7 +123,7 @@ export function predictSteadyState(r: ResolvedRun): SteadyState {
     cachedInput: expectedCachedInput(wl.prefix, meanLength(wl.input), pool.engine),
     mixedModel: buildStepModel(r.model, r.hardware, pool.plan, "prefill", pool.engine, r.efficiency, r.useKernelTables),
     decodeModel: buildStepModel(r.model, r.hardware, pool.plan, "decode", pool.engine, r.efficiency, r.useKernelTables),
-    tokenBudget: pool.engine.max_num_batched_tokens.value * dp,
+    tokenBudget: pool.engine.max_num_batched_tokens.value * dp * pool.plan.decode.pp,
     frontDelay: pool.engine.request_overhead_ms.value / 1e3,
     windows: attentionWindows(r.model),
     gpus: r.gpusCounted,

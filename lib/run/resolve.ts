@@ -17,6 +17,8 @@ import { loadModel } from "../model/registry";
 import { withFullAttention } from "../model/build";
 import { bytesPerElement } from "../core/dtypes";
 import { applyEngineDefaults, sglangMaxRunning } from "../engine/defaults";
+import { resolveExpertParallel } from "../cost/expert-parallel";
+import { platformAssumptions } from "../step/checks";
 import { memoryReport } from "../parallel/memory";
 import { ParallelPlan, replicaGpus } from "../parallel/plan";
 import { meanLength, Workload } from "../serving/workload";
@@ -117,8 +119,12 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   };
   const poolOf = (p: PoolRequest, what: "aggregated" | "prefill" | "decode"): Pool => {
     if (!(Number.isInteger(p.workers) && p.workers >= 1)) throw new InputError(`${what} workers must be a whole number ≥ 1 (got ${p.workers})`);
-    const plan = parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`);
-    return { plan, workers: p.workers, engine: engineOf(p, plan, what === "prefill" ? "prefill" : "decode", what) };
+    const parsed = parseOrThrow(ParallelPlan, p.plan, `${what} parallelism plan`);
+    // Expert-parallel exchange, all-to-all kernels, EPLB and two-batch overlap: the plan's, else the engine's rule.
+    const profile = p.engine === undefined ? baseEngine : typeof p.engine === "object" ? p.engine : sources.engine(p.engine);
+    const ep = resolveExpertParallel(model, parsed, profile, hardware, what);
+    assumptions.push(...ep.assumptions);
+    return { plan: ep.plan, workers: p.workers, engine: engineOf(p, ep.plan, what === "prefill" ? "prefill" : "decode", what) };
   };
   if (!req.aggregated === !req.disaggregated) throw new InputError("give exactly one of aggregated or disaggregated pools");
   const aggregated = req.aggregated && poolOf(req.aggregated, "aggregated");
@@ -126,6 +132,8 @@ export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): Resolv
   const gpusOf = (p: Pool, phase: "prefill" | "decode") => replicaGpus(p.plan[phase]) * p.workers;
   const gpusCounted = req.gpusCounted ?? (aggregated ? gpusOf(aggregated, "decode") : gpusOf(disaggregated!.prefill, "prefill") + gpusOf(disaggregated!.decode, "decode"));
 
+  // Where kernel efficiencies come from on this platform (tables, vendor figures, or uncalibrated).
+  assumptions.push(...platformAssumptions(hardware, (aggregated ?? disaggregated!.decode).engine, efficiency, cal?.file));
   if (cal) assumptions.push({ what: "calibration", value: cal.name, why: cal.describe() });
   else assumptions.push({ what: "calibration", value: "none", why: "defaults from data/efficiency and data/engines" });
   if (Object.keys(overrides).length) assumptions.push({ what: "overrides", value: Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(", "), why: USER_OVERRIDE });

@@ -106,7 +106,7 @@ export const DEFAULT_SETTINGS: SearchSettings = {
 export const SETTING_REASONS: Record<keyof SearchSettings, string> = {
   widths: "powers of two: head counts and expert counts split evenly; limited to one scale-up domain and to the GPUs given",
   pipelineStages:
-    "pipeline parallelism off by default: the step model times one pipeline stage per step (lib/cost/layers.ts pipelineOps), so a token's latency through pp stages is under-counted and PP would win falsely; give --pp 1,2,4 to include it",
+    "pipeline parallelism off by default: a pipelined step runs min(pp, sequences) micro-batches and each token passes all pp stages (lib/step/step-model.ts microBatches), so within one scale-up domain PP only adds hand-offs and idle stages at small batches; give --pp 1,2,4 to include it (multi-node layouts)",
   tokenBudgets: "the engine's default, a small budget (short mixed steps, smooth inter-token latency) and a large one (fewer prefill chunks, lower TTFT for long prompts); the non-default budgets of an aggregated layout are screened only when its default comes within frontierSlack of the frontier",
   concurrencies: "powers of two from one client to 4096 per replica: the frontier's points lie along load, and doubling is the resolution benchmark sweeps use",
   maxUnitWorkers: "prefill:decode worker ratios from 4:1 to 1:4 (with worker widths from 1 to 64 GPUs, GPU ratios from 256:1 to 1:256); larger units cost minutes to simulate",

@@ -286,15 +286,16 @@ export class Replica implements ReplicaView {
     const prefillTokens = base.prefillTokens;
     this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
     if (nDec) {
-      const gain = this.decodeSet.gain;
-      const per = seconds / k / gain;
+      // ITL = time between streamed chunks: one chunk per sequence per step (with speculative decoding it carries
+      // `gain` tokens on average), so a step's gap counts once per decoding sequence; TPOT spreads it over the tokens.
+      const per = seconds / k;
       // Steps that paused the decoding sequences (SGLang prefills alone) lengthen their next gap: a sequence
       // decoding since pause j waited through pauses j…last. Those that joined since the last pause did not.
-      let left = Math.round(nDec * k * gain);
+      let left = Math.round(nDec * k);
       let waited = this.pauses.reduce((s, p) => s + p.seconds, 0);
       let before = 0;
       for (const p of this.pauses) {
-        const n = Math.round(Math.min(p.seqs, nDec) * gain) - before;
+        const n = Math.min(p.seqs, nDec) - before;
         if (n > 0) {
           this.itlSeconds.push(per + waited);
           this.itlWeights.push(n);

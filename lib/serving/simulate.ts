@@ -80,7 +80,8 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     policy: makePolicy(e, dp),
     mixedModel: buildStepModel(req.model, req.hardware, plan, "prefill", e, req.efficiency, req.useKernelTables ?? true),
     decodeModel: buildStepModel(req.model, req.hardware, plan, "decode", e, req.efficiency, req.useKernelTables ?? true),
-    tokenBudget: e.max_num_batched_tokens.value * dp,
+    // Each pipeline micro-batch is scheduled with its own token budget (vLLM V1 schedules pp batches in flight).
+    tokenBudget: e.max_num_batched_tokens.value * dp * plan[phase].pp,
     maxSeqs: e.max_num_seqs.value * dp,
     graphBatchLimit: e.cuda_graph_max_batch.value * dp,
     kvCapacityTokens: mem.kvCapacityTokens.value * dp,

@@ -40,6 +40,7 @@ import { simplePlan, type ParallelPlanInput } from "../parallel/plan";
 import { resolveRun } from "../run/resolve";
 import { simulate } from "../serving/simulate";
 import type { WorkloadInput } from "../serving/workload";
+import { confidenceMargin } from "../uncertainty/interval";
 import { fmt, searchRate } from "./rate";
 import { blankTrial, screenCandidate } from "./screen";
 import { DEFAULT_SETTINGS, positive, precisionsFor, precisionWeights, TTFT_STATS, type Precision, type SearchSettings, type TtftStat } from "./settings";
@@ -55,7 +56,7 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
   const s: SearchSettings = { ...DEFAULT_SETTINGS, ...(req.settings ?? {}) };
   const isl = positive(req.isl, "isl (input tokens)", true);
   const osl = positive(req.osl, "osl (output tokens)", true);
-  const budget = positive(req.ttftBudgetSec, "ttft budget (seconds)");
+  const userBudget = positive(req.ttftBudgetSec, "ttft budget (seconds)");
   const targetRps = positive(req.targetRps ?? 10, "target rps");
   const stat: TtftStat = req.ttftStat ?? "mean";
   if (!TTFT_STATS.includes(stat)) throw new InputError(`ttft statistic must be one of ${TTFT_STATS.join(", ")} (got "${String(stat)}")`);
@@ -74,6 +75,9 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
     resolveRun({ model: ir, hardware: hw, engine: baseEngine, aggregated: { plan: planFor(tp, p), workers: 1 }, calibration: req.calibration, seed: req.seed ?? 1, useKernelTables: req.useKernelTables ?? true });
   const first = resolve(tps[0], precisions[0]);
   const cal = first.calibration;
+  // With a confidence, the predicted TTFT is held to budget / margin, so the pessimistic TTFT meets the budget.
+  const margin = req.confidence === undefined ? undefined : confidenceMargin(first, "ttft", positive(req.confidence, "confidence"), "open");
+  const budget = margin ? userBudget / margin.factor.value : userBudget;
 
   const assumptions: SizingResult["assumptions"] = [
     { what: "engine", value: `${baseEngine.name} (data/engines/${baseEngine.id}.json)`, why: "scheduler limits, memory policy and host overheads of every replica" },
@@ -85,10 +89,17 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
     ...(req.prefix
       ? [{ what: "shared prefix", value: `${req.prefix.tokens} of the ${isl} prompt tokens shared by ${(100 * req.prefix.reuse).toFixed(0)}% of requests (${req.prefix.groups ?? 1} distinct)`, why: `${baseEngine.name} prefix cache ${baseEngine.prefix_caching.enabled ? "on" : "off"}: ${baseEngine.prefix_caching.source}` }]
       : []),
-    { what: "sustained", value: `TTFT ${stat} ≤ ${budget} s and achieved rate ≥ ${s.keepUp}·λ (service rate λ / (1 + slope), slope = growth of E2E or TTFT per second of arrivals)`, why: "no unbounded queue" },
+    { what: "sustained", value: `TTFT ${stat} ≤ ${fmt(budget)} s${margin ? " (predicted: the budget ÷ the confidence margin)" : ""} and achieved rate ≥ ${s.keepUp}·λ (service rate λ / (1 + slope), slope = growth of E2E or TTFT per second of arrivals)`, why: "no unbounded queue" },
     { what: "TTFT", value: "client-side: arrival → first token, including the engine's request_overhead_ms (HTTP, tokenisation)", why: "as benchmark_serving measures it" },
     { what: "GPUs for target", value: `ceil(${targetRps} / (λ per replica)) replicas × TP GPUs`, why: "whole replicas of the chosen TP group" },
   ];
+  if (margin) {
+    assumptions.push({
+      what: "confidence",
+      value: `TTFT ${stat} at the ${margin.confidence} one-sided quantile = predicted × ${fmt(margin.factor.value)}: predicted TTFT held to ${fmt(userBudget)} / ${fmt(margin.factor.value)} = ${fmt(budget)} s`,
+      why: `${margin.basis.phrase}; ${margin.source} (measured on mean TTFT, applied to the ${stat})`,
+    });
+  }
 
   const candidates: Candidate[] = [];
   const trials: Trial[] = [];
@@ -135,7 +146,8 @@ export function sizeDeployment(req: SizingRequest): SizingResult {
   // 3. The answer.
   const v = verdict(candidates, { tps, precisions, budget, stat, targetRps });
   return {
-    model: ir.id, hardware: hw.id, engine: first.engine.id, calibration: cal?.name ?? "none", isl, osl, ttftBudgetSec: budget, ttftStat: stat, targetRps,
+    model: ir.id, hardware: hw.id, engine: first.engine.id, calibration: cal?.name ?? "none", isl, osl, ttftBudgetSec: userBudget, ttftStat: stat, targetRps,
+    confidence: margin && { level: margin.confidence, factor: margin.factor.value, effectiveBudgetSec: budget, basis: margin.basis.phrase, source: margin.source },
     feasible: v.feasible, best: v.best, rpsPerGpu: v.best?.rpsPerGpu ?? 0, replicas: v.replicas, gpusForTarget: v.gpusForTarget,
     ttft: v.best?.best?.ttft ?? NaN, concurrency: v.best?.best?.concurrency ?? NaN, reason: v.reason, bestSingleTtft: v.bestSingleTtft,
     candidates, trials, assumptions, settings: s, simulations, seconds: (Date.now() - started) / 1e3,

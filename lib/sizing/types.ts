@@ -26,6 +26,12 @@ export interface SizingRequest {
   tps?: number[];
   /** Weight precisions (default bf16, plus fp8 where the GPU has fp8 tensor cores). */
   precisions?: Precision[];
+  /**
+   * Size so the TTFT budget holds at this one-sided confidence (e.g. 0.9): the budget applies to the
+   * pessimistic TTFT, predicted × exp(q) with q the confidence-quantile of ln(actual/predicted) TTFT
+   * errors measured for the request's basis (lib/uncertainty, data/uncertainty/widths.json).
+   */
+  confidence?: number;
   /** Search every candidate fully (no pruning): slower, gives the whole search space. */
   exhaustive?: boolean;
   useKernelTables?: boolean;
@@ -96,6 +102,8 @@ export interface SizingResult {
   ttftBudgetSec: number;
   ttftStat: TtftStat;
   targetRps: number;
+  /** With a confidence: the margin on TTFT and the budget the predicted TTFT is held to (budget / factor). */
+  confidence?: { level: number; factor: number; effectiveBudgetSec: number; basis: string; source: string };
   feasible: boolean;
   best?: Candidate;
   rpsPerGpu: number;

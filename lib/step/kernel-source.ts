@@ -3,7 +3,6 @@
  * the row's engine on its hardware where its family's table covers it (lib/cost: each family names its
  * table key), else by the roofline.
  */
-import { attentionMemoKey } from "../cost/attention";
 import { FAMILIES } from "../cost/layers";
 import type { Op, OpKind } from "../cost/op";
 import type { EngineProfile } from "../engine/profile";
@@ -26,18 +25,18 @@ export function kernelSourceFor(hw: HardwareProfile, engine: EngineProfile, ops?
   const key = `${hw.kernel_tables}|${engine.kernel_framework}|${[...use].sort().join(",")}`;
   if (sources.has(key)) return sources.get(key);
   const tables = loadKernelTables(hw.kernel_tables, engine.kernel_framework);
-  // Attention lookups repeat with bucketed lengths every step: memoise them here by shape.
   const memo = new Map<string, { seconds: number; source: string; extrapolated: boolean } | undefined>();
   const src: KernelSource | undefined = tables && {
     name: `measured kernel tables data/kernels/${tables.system}/${tables.framework} for ${[...use].join(", ")} (aiconfigurator, Apache-2.0); roofline for the rest and where not covered`,
     time(op: Op) {
-      const lookup = FAMILIES[op.kind].lookup;
-      if (!lookup || !use.has(op.kind)) return undefined;
-      const key = op.attention ? attentionMemoKey(op) : "";
-      if (op.attention && memo.has(key)) return memo.get(key);
-      const r = lookup(tables, op);
+      const family = FAMILIES[op.kind];
+      if (!family.lookup || !use.has(op.kind)) return undefined;
+      // Attention and MoE lookups repeat with bucketed sizes every step: memoised by the family's key.
+      const key = family.memoKey?.(op);
+      if (key !== undefined && memo.has(key)) return memo.get(key);
+      const r = family.lookup(tables, op);
       const out = !r || !(r.latencyMs > 0) ? undefined : { seconds: r.latencyMs / 1e3, source: r.source, extrapolated: r.extrapolated };
-      if (op.attention) memo.set(key, out);
+      if (key !== undefined) memo.set(key, out);
       return out;
     },
   };

@@ -7,6 +7,7 @@ import { FAMILIES } from "../cost/layers";
 import type { Op } from "../cost/op";
 import type { HardwareProfile } from "../hardware/schema";
 
+
 /** A measured-kernel source (lib/step/kernel-source.ts adapts the tables to it). Times in seconds; undefined = not covered. */
 export interface KernelSource {
   name: string;
@@ -17,6 +18,8 @@ export type Bound = "compute" | "memory" | "communication" | "overhead";
 
 export interface OpTime {
   seconds: number;
+  /** A measured time over its roofline bound (the family's roofline with the calibrated efficiencies and the fixed latency); lib/step/checks.ts flags large ones. */
+  rooflineRatio?: number;
   compute: number;
   memory: number;
   comm: number;
@@ -35,7 +38,9 @@ export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs
   if (measured) {
     // What bounds a measured op: the roofline part that dominates (without the fixed latency).
     const bound: Bound = op.kind === "comm" ? "communication" : r.compute >= r.memory ? "compute" : "memory";
+    const roof = op.kind === "comm" ? r.comm : Math.max(r.compute, r.memory + r.latency);
     return {
+      rooflineRatio: roof > 0 ? measured.seconds / roof : undefined,
       seconds: measured.seconds + gap, compute: bound === "compute" ? measured.seconds : 0,
       memory: bound === "memory" ? measured.seconds : 0, comm: op.kind === "comm" ? measured.seconds : 0,
       overhead: gap, bound, source: measured.source, extrapolated: measured.extrapolated,

@@ -6,7 +6,7 @@
 import type { Efficiency } from "../calibration/efficiency";
 import { roundLength } from "../core/round";
 import { attentionOps } from "../cost/attention";
-import { windowKey } from "../cost/batch";
+import { microBatch, windowKey } from "../cost/batch";
 import { LAYER_OPS, pipelineOps, stepOps } from "../cost/layers";
 import { groupLayers, type LayerGroup, type Op, type StepInput } from "../cost/op";
 import type { HardwareProfile } from "../hardware/schema";
@@ -45,6 +45,8 @@ export class StepModel {
   private readonly tokenGroups: LayerGroup[];
   private readonly headGroups: LayerGroup[];
   private readonly tokenCache = new Map<number, number>();
+  /** Overlapped all-to-all seconds by token count (two-batch overlap). */
+  private readonly a2aCache = new Map<number, number>();
   private readonly headCache = new Map<number, number>();
   /** Pure-decode attention core time per attention group, by decoding sequences (quarter units) and then by mean context. */
   private readonly attnCache: Map<number, Map<number, number>>[];
@@ -66,10 +68,24 @@ export class StepModel {
     this.attnCache = this.attnGroups.map(() => new Map());
   }
 
-  private sum(ops: Op[]): number {
+  /** Σ layers × op time; all-to-alls under two-batch overlap are added to `hidden` instead (see overlapped()). */
+  private sum(ops: Op[], hidden?: { seconds: number }): number {
     let t = 0;
-    for (const op of ops) t += op.layers * opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables).seconds;
+    for (const op of ops) {
+      const x = op.layers * opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables).seconds;
+      if (hidden && op.comm?.a2a?.overlapped) hidden.seconds += x;
+      else t += x;
+    }
     return t;
+  }
+
+  /**
+   * Two-batch overlap: the step runs as two micro-batches and each one's all-to-all runs while the other
+   * computes, so the exposed time is max(the rest of the step, the all-to-alls) (SGLang
+   * --enable-two-batch-overlap; the micro-batches' smaller kernels are not re-priced).
+   */
+  static overlapped(rest: number, a2a: number): number {
+    return Math.max(rest, a2a);
   }
 
   /** Seconds for one step of this batch (fast path). */
@@ -87,11 +103,32 @@ export class StepModel {
     return this.opts.stepOverhead + (this.opts.perSeqOverhead * seqs) / this.phase.attention.dp;
   }
 
+  /**
+   * Micro-batches of a pipelined step: min(pp, sequences) — a sequence is in one micro-batch at a time, so
+   * fewer sequences than stages leave stages idle. Each sequence's token then takes pp stage passes of its
+   * micro-batch: step = pp × (stage time of one micro-batch + one hand-off). pp = 1: the step itself.
+   */
+  microBatches(s: StepInput): number {
+    const pp = this.phase.pp;
+    return pp <= 1 ? 1 : Math.min(pp, Math.max(1, s.seqs));
+  }
+
   gpuTime(s: StepInput): number {
+    const pp = this.phase.pp;
+    if (pp <= 1) return this.stageTime(s);
+    return pp * this.stageTime(microBatch(s, this.microBatches(s)));
+  }
+
+  /** GPU time of one pipeline stage (the layers it holds) for a batch. */
+  private stageTime(s: StepInput): number {
     let tok = this.tokenCache.get(s.tokens);
+    let a2a = this.a2aCache.get(s.tokens) ?? 0;
     if (tok === undefined) {
       tok = 0;
-      for (const g of this.tokenGroups) tok += this.sum(LAYER_OPS[g.kind](this.ir, this.plan, this.phase, g, s));
+      const hidden = { seconds: 0 };
+      for (const g of this.tokenGroups) tok += this.sum(LAYER_OPS[g.kind](this.ir, this.plan, this.phase, g, s), hidden);
+      a2a = hidden.seconds;
+      this.a2aCache.set(s.tokens, a2a);
       // Attention projections and their collectives depend on tokens only; the core depends on context.
       for (const g of this.attnGroups) {
         tok += this.sum(attentionOps(this.ir, this.plan, this.phase, g, s, "projections"));
@@ -127,15 +164,34 @@ export class StepModel {
       }
       attn += t;
     }
-    return tok + head + attn;
+    return a2a > 0 ? StepModel.overlapped(tok + head + attn, a2a) : tok + head + attn;
   }
 
   /** Every op with its time and bound (slow path, for reports). */
   breakdown(s: StepInput): StepBreakdown {
-    const ops = stepOps(this.ir, this.plan, this.phase, this.groups, s).map((op) => ({
-      op,
-      time: opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables),
-    }));
+    // Pipelined: every stage's ops for one micro-batch, counted pp times (each token passes all stages).
+    const pp = this.phase.pp;
+    const m = this.microBatches(s);
+    const ops = stepOps(this.ir, this.plan, this.phase, this.groups, microBatch(s, m)).map((op) => {
+      const time = opTime(op, this.hw, this.eff, this.gapUs, this.opts.tables);
+      if (pp <= 1) return { op, time };
+      return { op: { ...op, layers: op.layers * pp }, time: { ...time, source: `${time.source} (pipeline: ${pp} stages × micro-batch 1/${m} of the step)` } };
+    });
+    // Two-batch overlap: the overlapped all-to-alls count only with the part the rest of the step does not hide.
+    let rest = 0;
+    let a2a = 0;
+    for (const { op, time } of ops) {
+      if (op.comm?.a2a?.overlapped) a2a += op.layers * time.seconds;
+      else rest += op.layers * time.seconds;
+    }
+    if (a2a > 0) {
+      const exposed = (StepModel.overlapped(rest, a2a) - rest) / a2a;
+      for (const o of ops) {
+        if (!o.op.comm?.a2a?.overlapped) continue;
+        const t = o.time;
+        o.time = { ...t, seconds: t.seconds * exposed, comm: t.comm * exposed, overhead: t.overhead * exposed, source: `${t.source} (two-batch overlap: ${(100 * (1 - exposed)).toFixed(0)}% hidden)` };
+      }
+    }
     const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
     let gpu = 0;
     for (const { op, time } of ops) {

@@ -24,6 +24,7 @@ export const STAGES = [
   "serving", // event simulation: replicas, scheduler policies, workloads
   "metrics", // benchmark metrics of a simulation
   "run", // resolveRun: a request → a resolved run; predict and estimate it
+  "uncertainty", // prediction intervals: the basis of a prediction and the widths measured for it
   "reconcile", // benchmark rows: convert, predict, compare, calibrate
   "bundle", // pinned runs and their files
   "sizing", // deployment sizing search
