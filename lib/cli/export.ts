@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   const prediction = predictPinned(pinned);
   const b = exportBundle(pinned, { source, prediction });
   writeBundle(out, b);
-  process.stdout.write(`${predictionText(b.label, prediction, b.intervals && { basis: b.intervals.basis, bounds: b.intervals.metrics })}\nwrote ${out} (${b.schema}, ${(fs.statSync(out).size / 1024).toFixed(0)} KB): model IR + config, hardware ${b.hardware.id}, engine ${b.engine.id}, efficiency defaults, calibration ${b.calibration?.name ?? "none"}, ${Object.keys(b.overrides).length} override(s)${b.kernel_tables ? `, kernel tables ${b.kernel_tables.system}/${b.kernel_tables.framework} pinned by sha256` : ""}\n`);
+  process.stdout.write(`${predictionText(b.label, prediction, b.intervals && { basis: b.intervals.basis, bounds: b.intervals.metrics as Record<string, { low: number; high: number }> })}\nwrote ${out} (${b.schema}, ${(fs.statSync(out).size / 1024).toFixed(0)} KB): model IR + config, hardware ${b.hardware.id}, engine ${b.engine.id}, efficiency defaults, calibration ${b.calibration?.name ?? "none"}, ${Object.keys(b.overrides).length} override(s)${b.kernel_tables ? `, kernel tables ${b.kernel_tables.system}/${b.kernel_tables.framework} pinned by sha256` : ""}\n`);
   return 0;
 }
 

@@ -148,7 +148,8 @@ export function widthFor(classes: Classes, basis: BasisClass, metric: IntervalMe
   let out: WidthUsed | undefined;
   for (const [level, kept] of s.fallback.value.entries()) {
     const key = levelKey(basis, kept, dims);
-    const p = pool((c) => atLeastAsFar(c.basis, basis, kept, dims));
+    // Cast: zod-inferred fields are optional when notebooks compile without strict null checks.
+    const p = pool((c) => atLeastAsFar(c.basis as BasisClass, basis, kept, dims));
     if (p.x.length >= s.min_samples.value) {
       out = widthOf(key, level, p);
       break;
@@ -196,5 +197,5 @@ export function clearWidthsCache(): void {
 /** The coverage table entry of a profile, when recorded for this very profile content. */
 export function recordedCoverage(w: WidthsFile | null, name: string, fingerprint: string): FitCoverage | undefined {
   const c = w?.coverage[name];
-  return c && c.fingerprint === fingerprint ? c : undefined;
+  return c && c.fingerprint === fingerprint ? (c as FitCoverage) : undefined;
 }
