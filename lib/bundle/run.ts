@@ -13,7 +13,6 @@ import type { Calibration } from "../calibration/profile";
 import type { Assumption } from "../core/explain";
 import { PROJECT_ROOT } from "../core/paths";
 import type { EngineNumber, EngineProfile } from "../engine/profile";
-import type { Speculative } from "../engine/speculative";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import type { ParallelPlan } from "../parallel/plan";
@@ -24,7 +23,6 @@ import { predictRun, type RunPrediction } from "../run/predict";
 import type { ResolvedRun, RunRequest } from "../run/request";
 import { resolveRun, type Sources } from "../run/resolve";
 import type { Workload } from "../serving/workload";
-import type { KernelTableChoice } from "../step/kernel-source";
 
 export type { ParamValues } from "../calibration/parameters";
 export { checkParameters as checkOverrides } from "../calibration/parameters";
@@ -45,7 +43,8 @@ export interface PinnedCalibration {
 }
 
 /** Everything one prediction depends on, as data. */
-export interface PinnedRun {
+/** A resolved run frozen into a file: user overrides, GPUs counted, speculative decoding, seed, kernel-table choice and run cap as resolved. */
+export interface PinnedRun extends Pick<ResolvedRun, "overrides" | "gpusCounted" | "speculative" | "seed" | "useKernelTables" | "maxRun"> {
   label: string;
   /** The standard-CSV configuration row the run was pinned from (strings), when there is one. */
   configRow?: Record<string, string>;
@@ -58,16 +57,9 @@ export interface PinnedRun {
   /** Efficiency factors before calibration and overrides (data/efficiency/defaults.json at pin time). */
   efficiency: Efficiency;
   calibration: PinnedCalibration | null;
-  /** User overrides of calibration parameters (`--set name=value`), applied after the calibration. */
-  overrides: ParamValues;
   aggregated?: PoolPin;
   disaggregated?: { prefill: PoolPin; decode: PoolPin };
   workload: Workload;
-  gpusCounted: number;
-  speculative?: Speculative;
-  seed: number;
-  useKernelTables: KernelTableChoice;
-  maxRun?: number;
   /** Mapping assumptions recorded when the run was requested (lib/reconcile/convert.ts). */
   assumptions: Assumption[];
   /** Engine settings the request stated (row columns, flags). */

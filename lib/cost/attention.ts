@@ -3,11 +3,11 @@
  * the attention core (prefill and decode kernels over the KV cache) and the output all-reduce —
  * counting, the attention kernel-table key, and the roofline bound.
  */
-import { bytesPerElement, type Dtype } from "../core/dtypes";
+import type { Dtype } from "../core/dtypes";
 import { roundLength } from "../core/round";
 import type { AttentionSpec, ModelIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
-import { weightDtype } from "../parallel/memory";
+import { attentionShape } from "./attention-shape";
 import { windowKey } from "./batch";
 import { collectiveOp } from "./communication";
 import { gemmOp } from "./gemm";
@@ -24,22 +24,14 @@ export const lengthKey = (x: number): number => Math.max(1, roundLength(x));
 
 /** Ops of the attention layer type `g` for this step, on one GPU of the attention group. */
 export function attentionOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: LayerGroup, s: StepInput, part: "all" | "core" | "projections" = "all"): Op[] {
-  const a = g.layer.attention as AttentionSpec;
-  if (a.mla) return mlaOps(ir, plan, phase, g, s, part);
-  const H = ir.hidden;
-  const act = bytesPerElement(plan.activations);
-  const wd = weightDtype(ir, plan, "attention");
-  const tp = phase.attention.tp;
-  const dp = phase.attention.dp;
-  const T = s.tokens / dp;
-  const L = g.count / phase.pp;
+  if ((g.layer.attention as AttentionSpec).mla) return mlaOps(ir, plan, phase, g, s, part);
+  const { a, H, act, kvB, wd, tp, dp, T, L } = attentionShape(ir, plan, phase, g, s);
   const headsG = a.heads / tp;
   // KV heads are split across TP ranks; when TP exceeds them each rank keeps a replica of one.
   const kvHeadsG = Math.max(1, a.kvHeads / tp);
   const work = s.attention[windowKey(a.window)] ?? { pairs: 0, kvRead: 0, prefillPairs: 0, prefillKvRead: 0 };
   const pairs = work.pairs / dp;
   const kvRead = work.kvRead / dp;
-  const kvB = bytesPerElement(plan.kvCache);
   const ops: Op[] = [];
   const wantProj = part !== "core";
   const wantCore = part !== "projections";

@@ -18,10 +18,10 @@
  * model cannot split into its token-dependent and context-dependent parts. Where no op table covers
  * an op (vLLM's MLA kernels, a geometry other than DeepSeek-V3's) the op takes its roofline.
  */
-import { bytesPerElement, type Dtype } from "../core/dtypes";
-import type { AttentionSpec, ModelIR } from "../model/ir";
+import type { Dtype } from "../core/dtypes";
+import type { ModelIR } from "../model/ir";
 import type { ParallelPlan, PhasePlan } from "../parallel/plan";
-import { weightDtype } from "../parallel/memory";
+import { attentionShape } from "./attention-shape";
 import { collectiveOp } from "./communication";
 import { gemmOp } from "./gemm";
 import { LAUNCHES } from "./kernel-launches";
@@ -47,19 +47,11 @@ function bmmOp(layerType: string, layers: number, which: "pre" | "post", tokens:
 
 /** Ops of an MLA layer type for this step, on one GPU of the attention group (see attentionOps for `part`). */
 export function mlaOps(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, g: LayerGroup, s: StepInput, part: "all" | "core" | "projections"): Op[] {
-  const a = g.layer.attention as AttentionSpec;
+  const { a, H, act, kvB, wd, tp, dp, T, L } = attentionShape(ir, plan, phase, g, s);
   const m = a.mla!;
-  const H = ir.hidden;
-  const act = bytesPerElement(plan.activations);
-  const wd = weightDtype(ir, plan, "attention");
-  const tp = phase.attention.tp;
-  const dp = phase.attention.dp;
-  const T = s.tokens / dp;
-  const L = g.count / phase.pp;
   const hG = a.heads / tp;
   const qk = m.nopeHeadDim + m.ropeHeadDim;
   const latent = m.kvLoraRank + m.ropeHeadDim;
-  const kvB = bytesPerElement(plan.kvCache);
   const ops: Op[] = [];
   if (part !== "core") {
     if (m.qLoraRank) {

@@ -3,6 +3,7 @@
  * state is kept relative to a tick counter (tokens generated = generated at entry + ticks since entry ·
  * gain) with running sums and a min-heap of finish ticks: a step costs O(log B), not O(B), in the batch B.
  */
+import { MinHeap } from "../core/heap";
 import type { Request } from "./request";
 
 /** Per decoding request bookkeeping relative to the tick counter. */
@@ -16,43 +17,14 @@ export interface Slot {
   finishTick: number;
 }
 
-/** Binary min-heap of slots by finish tick (stale entries skipped on read). */
-class FinishHeap {
-  private a: Slot[] = [];
-  push(s: Slot): void {
-    const a = this.a;
-    a.push(s);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p].finishTick <= a[i].finishTick) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
+/** Min-heap of slots by finish tick (stale entries skipped on read). */
+class FinishHeap extends MinHeap<Slot> {
+  constructor() {
+    super((x, y) => x.finishTick < y.finishTick);
   }
   peek(live: (s: Slot) => boolean): Slot | undefined {
-    while (this.a.length && !live(this.a[0])) this.pop();
-    return this.a[0];
-  }
-  pop(): Slot | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l].finishTick < a[m].finishTick) m = l;
-        if (r < a.length && a[r].finishTick < a[m].finishTick) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
+    while (this.size && !live(this.top()!)) this.pop();
+    return this.top();
   }
 }
 

@@ -3,6 +3,7 @@
  * by kind (a request entering the engine, a planned arrival, a KV hand-off landing, a step ending — at
  * equal times in that order), then by insertion (or replica index for steps), so a run is deterministic.
  */
+import { MinHeap } from "../core/heap";
 import type { Request } from "./request";
 import type { Replica } from "./replica";
 
@@ -23,49 +24,23 @@ interface Entry {
 const before = (a: Entry, b: Entry): boolean => a.e.t < b.e.t || (a.e.t === b.e.t && (a.rank < b.rank || (a.rank === b.rank && a.tie < b.tie)));
 
 export class EventQueue {
-  private a: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>(before);
   private seq = 0;
 
   get size(): number {
-    return this.a.length;
+    return this.heap.size;
   }
 
   push(e: SimEvent): void {
-    const x: Entry = { e, rank: RANK[e.kind], tie: e.kind === "step-done" ? e.index : this.seq++ };
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i], a[p])) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
+    this.heap.push({ e, rank: RANK[e.kind], tie: e.kind === "step-done" ? e.index : this.seq++ });
   }
 
   /** Time of the next event (Infinity when none). */
   peekTime(): number {
-    return this.a.length ? this.a[0].e.t : Infinity;
+    return this.heap.top()?.e.t ?? Infinity;
   }
 
   pop(): SimEvent | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length && last) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l], a[m])) m = l;
-        if (r < a.length && before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top?.e;
+    return this.heap.pop()?.e;
   }
 }

@@ -41,14 +41,19 @@ export function prefixOf(p: Prefix | undefined, i: number): number | undefined {
   return before % p.groups;
 }
 
+/** What the generated (non-trace) load modes share: how many requests, their lengths, an optional shared prefix. */
+const generated = {
+  requests: posInt("requests"),
+  input: LengthDist,
+  output: LengthDist,
+  prefix: Prefix.optional(),
+};
+
 export const Workload = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("closed"),
     concurrency: posInt("concurrency"),
-    requests: posInt("requests"),
-    input: LengthDist,
-    output: LengthDist,
-    prefix: Prefix.optional(),
+    ...generated,
   }).strict(),
   z.object({
     kind: z.literal("open"),
@@ -58,17 +63,11 @@ export const Workload = z.discriminatedUnion("kind", [
     cv: z.number().positive().default(1),
     /** Client-side cap on requests in flight (vllm bench serve --max-concurrency): later arrivals wait at the client, outside TTFT. */
     maxConcurrency: posInt("max concurrency").optional(),
-    requests: posInt("requests"),
-    input: LengthDist,
-    output: LengthDist,
-    prefix: Prefix.optional(),
+    ...generated,
   }).strict(),
   z.object({
     kind: z.literal("offline"),
-    requests: posInt("requests"),
-    input: LengthDist,
-    output: LengthDist,
-    prefix: Prefix.optional(),
+    ...generated,
   }).strict(),
   z.object({
     kind: z.literal("trace"),

@@ -1,6 +1,6 @@
 /** Pieces several engines' schedulers share. */
 import type { Request } from "../request";
-import type { ReplicaView } from "../scheduler";
+import type { ReplicaView, StepPlan } from "../scheduler";
 
 /**
  * Attention-DP balancing (TensorRT-LLM attention_dp_config enable_balance / batching_wait_iters):
@@ -26,4 +26,41 @@ export function continuePrefills(v: ReplicaView, budget: number, planned: number
     planned += n;
   }
   return { chunks, budget, planned };
+}
+
+/**
+ * The start of a decode-first step (vLLM V1, TensorRT-LLM): every decoding sequence runs — after preempting
+ * the newest ones when `preempt` and their next tokens do not fit the KV pool — then the prompts already in
+ * prefill continue within what is left of the token budget.
+ */
+export function decodesThenPrefills(v: ReplicaView, preempt: boolean): { nDec: number; chunks: [Request, number][]; budget: number; planned: number } {
+  let nDec = v.decoding;
+  if (preempt && nDec && v.kvNeed(nDec, 0) > v.limits.kvCapacityTokens) {
+    v.preemptFor(nDec);
+    nDec = v.decoding;
+  }
+  return { nDec, ...continuePrefills(v, v.limits.tokenBudget - nDec, nDec) };
+}
+
+/**
+ * Admit waiting requests in arrival order after `start` (decodesThenPrefills) while the token budget, the
+ * sequence cap and the engine's own rule allow: `take(r, budget, planned, admitted)` is the prompt tokens the
+ * head request runs this step, or undefined to stop admitting (it does not fit).
+ */
+export function admitInOrder(v: ReplicaView, start: ReturnType<typeof decodesThenPrefills>, take: (r: Request, budget: number, planned: number, admitted: number) => number | undefined): StepPlan {
+  const chunks = start.chunks;
+  let { budget, planned } = start;
+  let admitted = 0;
+  const holdFor = dpHoldSteps(v, start.nDec);
+  while (holdFor === 0 && budget > 0 && v.queued > 0 && v.running + admitted < v.limits.maxSeqs) {
+    const r = v.headOfQueue();
+    const n = take(r, budget, planned, admitted);
+    if (n === undefined) break;
+    v.admitHead();
+    admitted++;
+    chunks.push([r, n]);
+    budget -= n;
+    planned += n;
+  }
+  return { decodes: true, chunks, admitted, holdFor };
 }

@@ -10,7 +10,7 @@
  * backend (capacityScheduler.cpp, microBatchScheduler.cpp); version in the engine profile.
  */
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "../scheduler";
-import { continuePrefills, dpHoldSteps } from "./shared";
+import { admitInOrder, decodesThenPrefills } from "./shared";
 
 export interface TrtllmParameters {
   capacity: "guaranteed_no_evict" | "max_utilization";
@@ -23,36 +23,21 @@ export function trtllmPolicy(p: TrtllmParameters, source: string): SchedulerPoli
     source,
     plan(v: ReplicaView): StepPlan {
       const lim = v.limits;
-      let nDec = v.decoding;
-      if (p.capacity === "max_utilization" && nDec && v.kvNeed(nDec, 0) > lim.kvCapacityTokens) {
-        v.preemptFor(nDec);
-        nDec = v.decoding;
-      }
-      const cont = continuePrefills(v, lim.tokenBudget - nDec, nDec);
-      const chunks = cont.chunks;
-      let budget = cont.budget;
-      let planned = cont.planned;
+      // Only max-utilization pauses (preempts) requests; guaranteed-no-evict reserved their whole KV at admission.
+      const start = decodesThenPrefills(v, p.capacity === "max_utilization");
       let reserved = p.capacity === "guaranteed_no_evict" ? v.fullReservation() : 0;
-      let admitted = 0;
-      const holdFor = dpHoldSteps(v, nDec);
-      while (holdFor === 0 && budget > 0 && v.queued > 0 && v.running + admitted < lim.maxSeqs) {
-        const r = v.headOfQueue();
+      return admitInOrder(v, start, (r, budget, planned, admitted) => {
         const rest = r.promptTarget - r.prefilled;
         // Without chunked context a prompt runs whole; one longer than the step budget could never run, so it is chunked.
         const n = p.chunkedContext || rest > lim.tokenBudget ? Math.min(budget, rest) : rest;
-        if (n > budget) break;
+        if (n > budget) return undefined;
         if (p.capacity === "guaranteed_no_evict") {
           const whole = r.input + r.output;
-          if (reserved + whole > lim.kvCapacityTokens) break;
+          if (reserved + whole > lim.kvCapacityTokens) return undefined;
           reserved += whole;
-        } else if (v.kvNeed(planned + n, admitted + 1) > lim.kvCapacityTokens) break;
-        v.admitHead();
-        admitted++;
-        chunks.push([r, n]);
-        budget -= n;
-        planned += n;
-      }
-      return { decodes: true, chunks, admitted, holdFor };
+        } else if (v.kvNeed(planned + n, admitted + 1) > lim.kvCapacityTokens) return undefined;
+        return n;
+      });
     },
   };
 }

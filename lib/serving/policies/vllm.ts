@@ -7,7 +7,7 @@
  * requests … Next, schedule the WAITING requests"; `_preempt_request` takes `self.running.pop()`.
  */
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "../scheduler";
-import { continuePrefills, dpHoldSteps } from "./shared";
+import { admitInOrder, decodesThenPrefills } from "./shared";
 
 export function vllmPolicy(): SchedulerPolicy {
   return {
@@ -15,29 +15,11 @@ export function vllmPolicy(): SchedulerPolicy {
     source: "vllm/v1/core/sched/scheduler.py Scheduler.schedule (v0.11)",
     plan(v: ReplicaView): StepPlan {
       const lim = v.limits;
-      let nDec = v.decoding;
-      if (nDec && v.kvNeed(nDec, 0) > lim.kvCapacityTokens) {
-        v.preemptFor(nDec);
-        nDec = v.decoding;
-      }
-      // Continue partial prefills first, then admit waiting requests in arrival order.
-      const cont = continuePrefills(v, lim.tokenBudget - nDec, nDec);
-      const chunks = cont.chunks;
-      let budget = cont.budget;
-      let planned = cont.planned;
-      let admitted = 0;
-      const holdFor = dpHoldSteps(v, nDec);
-      while (holdFor === 0 && budget > 0 && v.queued > 0 && v.running + admitted < lim.maxSeqs) {
-        const r = v.headOfQueue();
+      // Decodes (preempting by recompute when the pool is short), partial prefills, then waiting requests in arrival order.
+      return admitInOrder(v, decodesThenPrefills(v, true), (r, budget, planned, admitted) => {
         const n = Math.min(budget, r.promptTarget - r.prefilled);
-        if (v.kvNeed(planned + n, admitted + 1) > lim.kvCapacityTokens) break;
-        v.admitHead();
-        admitted++;
-        chunks.push([r, n]);
-        budget -= n;
-        planned += n;
-      }
-      return { decodes: true, chunks, admitted, holdFor };
+        return v.kvNeed(planned + n, admitted + 1) > lim.kvCapacityTokens ? undefined : n;
+      });
     },
   };
 }
