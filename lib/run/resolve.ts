@@ -60,12 +60,20 @@ export function expertDtypeOf(model: ModelIR, req: Pick<RunRequest, "aggregated"
  * A calibration limited to what it was fitted on: moe_compute times the grouped GEMMs of one expert weight
  * format, so a run whose experts have another dtype keeps the default (recorded in the name and reason).
  */
+/** What a calibration's name says when moe_compute was left out for another expert dtype (scopeCalibration). */
+export const WITHOUT_MOE_COMPUTE = " (without moe_compute)";
+
+/** The calibration a (possibly scoped) calibration name came from, and whether moe_compute was left out. */
+export function unscopedName(name: string): { name: string; withoutMoeCompute: boolean } {
+  return name.endsWith(WITHOUT_MOE_COMPUTE) ? { name: name.slice(0, -WITHOUT_MOE_COMPUTE.length), withoutMoeCompute: true } : { name, withoutMoeCompute: false };
+}
+
 function scopeCalibration(cal: Calibration | undefined, model: ModelIR, req: RunRequest): Calibration | undefined {
   const dtype = expertDtypeOf(model, req);
   if (!cal || cal.values.moe_compute === undefined || !cal.expertDtypes || dtype === undefined || cal.expertDtypes.includes(dtype)) return cal;
   const { moe_compute: _dropped, ...values } = cal.values;
   const why = `${cal.describe()}; moe_compute not applied: fitted on ${cal.expertDtypes.join("/")} experts, this run's are ${dtype} (default kept)`;
-  return { ...cal, name: `${cal.name} (without moe_compute)`, values, describe: () => why };
+  return { ...cal, name: `${cal.name}${WITHOUT_MOE_COMPUTE}`, values, describe: () => why };
 }
 
 export function resolveRun(req: RunRequest, sources: Sources = REGISTRY): ResolvedRun {

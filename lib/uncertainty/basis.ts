@@ -11,7 +11,7 @@ import { TRANSFER_POLICY } from "../calibration/parameters";
 import type { CalibrationFile } from "../calibration/profile";
 import { getHardware } from "../hardware/registry";
 import type { ResolvedRun } from "../run/request";
-import { decodePool } from "../run/resolve";
+import { decodePool, unscopedName } from "../run/resolve";
 import { kernelSourceFor } from "../step/kernel-source";
 import type { Dimension } from "./settings";
 
@@ -105,12 +105,14 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   if (!cal) {
     return { calibration: "none", efficiencyFrom: null, engineFrom: null, profile: "none", hardware: "uncalibrated", engine: "uncalibrated", model: "other family", load: "unseen", kernels, phrase: `no calibration (library defaults), ${kernelPhrase}` };
   }
-  let eff = ctx.profiles.find((p) => p.name === cal.name);
+  // A calibration scoped to another expert dtype (moe_compute left out) is still its profile or transfer.
+  const { name: calName, withoutMoeCompute } = unscopedName(cal.name);
+  let eff = ctx.profiles.find((p) => p.name === calName);
   let eng = eff;
   if (!eff) {
     const near = nearestProfiles(ctx.profiles, run.hardware.id, engine);
     // Efficiency may come from no chip (none fitted in the kernel family: defaults); the engine profile then stands for both.
-    if (near && transferAmong(ctx.profiles, run.hardware.id, engine)?.name === cal.name) [eff, eng] = [near.byHardware ?? near.byEngine, near.byEngine ?? near.byHardware];
+    if (near && transferAmong(ctx.profiles, run.hardware.id, engine)?.name === calName) [eff, eng] = [near.byHardware ?? near.byEngine, near.byEngine ?? near.byHardware];
   }
   if (!eff || !eng) {
     return { calibration: "other", efficiencyFrom: cal.name, engineFrom: cal.name, profile: "other", hardware: "unknown", engine: "unknown", model: "unknown", load: "unknown", kernels, phrase: `calibration ${cal.name} (not a profile in data/calibration: distance unknown), ${kernelPhrase}` };
@@ -123,7 +125,7 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   const fitted = eff === eng && hardware === "same" && engineD === "same";
   const modelPhrase = { "same model": "same model", "same family": `same model family (${run.model.family})`, "other family": `model family ${run.model.family} not in the fit`, unknown: "fit coverage not recorded (run npm run generalisation)" }[model];
   const loadPhrase = loadD === "unknown" ? "" : loadD === "seen" ? `, ${load} load seen` : `, ${load} load not in the fit`;
-  const tail = `${modelPhrase}${loadPhrase}, ${kernelPhrase}`;
+  const tail = `${modelPhrase}${loadPhrase}, ${kernelPhrase}${withoutMoeCompute ? ", moe_compute at its default (other expert dtype)" : ""}`;
   const overrides = Object.keys(run.overrides).length ? "; user overrides not covered by the measured widths" : "";
   const what = [hardware === "same" ? null : `hardware ${run.hardware.id} ← ${eff.hardware}`, engineD === "same" ? null : `engine ${engine} ← ${eng.engine}`].filter(Boolean).join(", ");
   const phrase = fitted ? `fitted profile ${eff.name}, ${tail}${overrides}` : `transferred: ${what || `${eff.name} + ${eng.name}`}; ${tail}${overrides}`;

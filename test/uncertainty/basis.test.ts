@@ -36,6 +36,17 @@ describe("classify", () => {
     expect(b.phrase).toMatch(/^transferred: hardware h200 ← \S+, engine trtllm-0\.17 ← \S+; model family llama not in the fit, offline load not in the fit, kernel tables$/);
   });
 
+  it("a profile scoped to another expert dtype is still that transfer: DeepSeek-R1 FP8 experts on H200 with SGLang", () => {
+    // The profiles fitted moe_compute on MXFP4 experts (scope.expert_dtypes), so resolution leaves it out for FP8
+    // experts and names the calibration "… (without moe_compute)"; the distances are those of the transfer itself:
+    // efficiency from h100-sxm-vllm (nearest Hopper chip: "other chip"), engine times from vLLM's family.
+    const run = runOf({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "h200", framework: "sglang", precision: "fp8", input_seq_len: "1024", output_seq_len: "1024", tensor_parallel: "8", concurrency: "16" });
+    expect(run.calibration!.name).toMatch(/ \(without moe_compute\)$/);
+    const b = classify(run, CTX);
+    expect(b).toMatchObject({ calibration: "transferred", efficiencyFrom: "h100-sxm-vllm", hardware: "other chip", engine: "same family", model: "other family" });
+    expect(b.phrase).toMatch(/^transferred: hardware h200 ← h100-sxm, engine sglang ← vllm; model family deepseek_v3 not in the fit, .*moe_compute at its default \(other expert dtype\)$/);
+  });
+
   it("no calibration, an unknown calibration and unrecorded coverage each get their own class", () => {
     expect(classify(runOf(B200_VLLM, "none"), CTX)).toMatchObject({ calibration: "none", hardware: "uncalibrated", engine: "uncalibrated" });
     const other = { ...runOf(B200_VLLM), calibration: { name: "my-profile", description: "", values: {} } };
