@@ -113,7 +113,12 @@ function uniformLookup(table: OpTable, q: MoeQuery, dtype: string, routings: str
       const lat = fam.measuredAt([Number(p.shape.tokens)]);
       return { shape: { ...p.shape, distribution: "balanced" }, latencyMs: lat ?? p.latencyMs };
     });
-    const factor = uniformFactor({ ...baseShape(q, dtype), distribution: "balanced", routing, tokens: q.tokens }, table.header.peaks);
+    // The factor at the requested tokens: at a measured point the roofline ratio the derived family applied
+    // (its balanced routing already enumerated); between points the answer over the balanced rows' own
+    // interpolation — enumerating balanced routing at an arbitrary token count costs O(tokens) per lookup.
+    const atPoint = fam.measuredAt([q.tokens]) !== undefined;
+    const measured = atPoint ? undefined : fam.lookup([q.tokens], table.header.peaks, table.source);
+    const factor = measured && measured.latencyMs > 0 ? r.latencyMs / measured.latencyMs : uniformFactor({ ...baseShape(q, dtype), distribution: "balanced", routing, tokens: q.tokens }, table.header.peaks);
     best = {
       ...r,
       points,
@@ -122,7 +127,7 @@ function uniformLookup(table: OpTable, q: MoeQuery, dtype: string, routings: str
         reason:
           `uniform routing from the ${routing} balanced rows: each measured point scaled by the roofline time of ` +
           "uniform routing (tokens·k/ep pairs, E/ep·(1−(1−k/E)^tokens) distinct experts) over that of the routing " +
-          "it measured (lib/kernels/moe-routing.ts); factor shown at the requested tokens",
+          "it measured (lib/kernels/moe-routing.ts); factor shown at the requested tokens (between measured points: the answer over the balanced rows' own interpolation)",
       },
     };
   }

@@ -91,17 +91,25 @@ export function balancedRank0(t: number, experts: number, topk: number, ep: numb
     const local = experts / ep;
     const seen = new Set<number>();
     let pairs = 0;
+    // With t ≥ stride token i marks (i + j·stride) mod E: the pattern repeats every E tokens, so the first
+    // min(t, E) tokens are enumerated and each counted as often as its residue occurs in [0, t) — the same
+    // sums as enumerating all t tokens, in O(E) instead of O(t).
+    const periodic = t >= Math.ceil(experts / topk) && Number.isInteger(t);
+    const n = periodic ? Math.min(t, experts) : t;
+    const full = periodic ? Math.floor(t / experts) : 0;
+    const rest = periodic ? t - full * experts : 0;
     // Tokens with the same marked experts route identically: memoise per marked set.
     const routed = new Map<string, number[]>();
-    for (let i = 0; i < t; i++) {
+    for (let i = 0; i < n; i++) {
       const marked = balancedLogitExperts(i, t, experts, topk);
       const mk = marked.join(",");
       let picked = routed.get(mk);
       const distinct = new Set(marked).size === marked.length;
       if (!picked) routed.set(mk, (picked = r.kind === "topk" && distinct ? marked : routeMarked(marked, experts, topk, r)));
+      const times = periodic && t > experts ? full + (i < rest ? 1 : 0) : 1;
       for (const e of picked) {
         if (e < local) {
-          pairs++;
+          pairs += times;
           seen.add(e);
         }
       }
