@@ -3,26 +3,10 @@
  * and tokens/s per user, and the screened points close enough to the (analytic) frontier to be worth a
  * simulation.
  */
+import { paretoFrontier } from "../core/pareto";
 
-/**
- * The Pareto frontier when both coordinates are maximised: every point that no other point matches or
- * beats on both with one strictly better. Exact duplicates are kept once (the first); points with a
- * non-finite coordinate are ignored. Returned in ascending x (so descending y).
- */
-export function frontierOf<T>(points: readonly T[], x: (p: T) => number, y: (p: T) => number): T[] {
-  const valid = points.filter((p) => Number.isFinite(x(p)) && Number.isFinite(y(p)));
-  // From the largest x down (larger y first within equal x): a point is on the frontier if it beats every y seen so far.
-  const sorted = [...valid].sort((a, b) => x(b) - x(a) || y(b) - y(a));
-  const front: T[] = [];
-  let best = -Infinity;
-  for (const p of sorted) {
-    if (y(p) > best) {
-      front.push(p);
-      best = y(p);
-    }
-  }
-  return front.reverse();
-}
+/** The Pareto frontier when both coordinates are maximised (lib/core/pareto.ts), in ascending x. */
+export const frontierOf = paretoFrontier;
 
 /** The best y the frontier reaches at interactivity ≥ x (−∞ beyond the frontier's fastest point). */
 export function frontierYAt<T>(front: readonly T[], x: (p: T) => number, y: (p: T) => number, at: number): number {
