@@ -71,6 +71,9 @@ export const EngineProfile = z
     kv_memory_basis: z.object({ value: z.enum(["total", "free"]), source: z.string() }).strict(),
     /** Host work overlapped with the GPU (TensorRT-LLM overlap scheduler, SGLang overlap schedule): a step takes max(GPU, host) instead of GPU + host. */
     host_overlap: z.object({ value: z.boolean(), source: z.string() }).strict(),
+    /** The scheduler plans step n+1 while step n runs (vLLM async scheduling, TensorRT-LLM overlap scheduler, SGLang overlap schedule): a request entering during step n first runs in step n+2. */
+    // A profile or bundle written before this field existed was simulated with a synchronous scheduler.
+    schedule_ahead: z.object({ value: z.boolean(), source: z.string() }).strict().default({ value: false, source: "not recorded (profile or bundle pinned before schedule_ahead existed): a synchronous scheduler, as it was then simulated" }),
     /** Decode batches (per attention-DP rank) above this run without CUDA graphs (eager kernel launches). */
     cuda_graph_max_batch: Fact,
     /** How the engine chooses its batch limits and memory fraction when the user sets none (lib/engine/defaults.ts), with the rule's constants and source. */

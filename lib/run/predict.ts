@@ -125,6 +125,7 @@ export function predictSteadyState(r: ResolvedRun): SteadyState {
     decodeModel: buildStepModel(r.model, r.hardware, pool.plan, "decode", pool.engine, r.efficiency, r.useKernelTables),
     tokenBudget: pool.engine.max_num_batched_tokens.value * dp * pool.plan.decode.pp,
     frontDelay: pool.engine.request_overhead_ms.value / 1e3,
+    scheduleAhead: pool.engine.schedule_ahead.value,
     windows: attentionWindows(r.model),
     gpus: r.gpusCounted,
   });

@@ -109,6 +109,7 @@ export class AggregatedScreen {
       mixedModel: this.mixed, decodeModel: this.decode,
       tokenBudget: tokenBudget * pool.plan.decode.attention.dp,
       frontDelay: pool.engine.request_overhead_ms.value / 1e3,
+      scheduleAhead: pool.engine.schedule_ahead.value,
       windows: this.windows, gpus: this.run.gpusCounted,
     });
     const lambda = concurrency / ss.e2e;

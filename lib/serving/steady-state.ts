@@ -3,7 +3,8 @@
  * (osl − 1) decode steps. Solves the fixed point
  *   step time t = f(decoding sequences B, prefill tokens per step p, mean context),
  *   E2E = front delay + TTFT + (osl − 1)·t,  λ = C / E2E,  p = λ·isl·t,  B = C·(osl − 1)·t / E2E,
- * with TTFT = front delay + ½ step (waiting for the running step) + the steps its prompt takes; with a
+ * with TTFT = front delay + ½ step (waiting for the running step) + one step more with an overlap
+ * scheduler (the next step was planned before the request entered) + the steps its prompt takes; with a
  * prefix cache, only the prompt tokens not cached are prefilled (p = λ·(isl − cached)·t).
  * No finite-run tail and no queueing variance: it is a mean-value model; the simulator is the reference.
  */
@@ -21,6 +22,8 @@ export interface SteadyStateInput {
   decodeModel: StepModel;
   tokenBudget: number;
   frontDelay: number;
+  /** Overlap scheduler (engine schedule_ahead): a request entering during a step first runs in the step after next. */
+  scheduleAhead?: boolean;
   windows: (number | null)[];
   gpus: number;
 }
@@ -66,7 +69,7 @@ export function steadyState(x: SteadyStateInput): SteadyState {
   let it = 0;
   for (; it < 200; it++) {
     const chunks = Math.max(1, Math.ceil(computed / x.tokenBudget));
-    ttft = x.frontDelay + 0.5 * t + chunks * t;
+    ttft = x.frontDelay + (x.scheduleAhead ? 1.5 : 0.5) * t + chunks * t;
     e2e = ttft + (osl - 1) * t;
     const lambda = C / e2e;
     p = Math.min(x.tokenBudget, lambda * computed * t);
