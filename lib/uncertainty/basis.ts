@@ -109,15 +109,20 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   const { name: calName, withoutMoeCompute } = unscopedName(cal.name);
   let eff = ctx.profiles.find((p) => p.name === calName);
   let eng = eff;
+  // A transfer with no fitted chip of the request's kernel family keeps the efficiency defaults: its hardware is uncalibrated.
+  let effDefaults = false;
   if (!eff) {
     const near = nearestProfiles(ctx.profiles, run.hardware.id, engine);
     // Efficiency may come from no chip (none fitted in the kernel family: defaults); the engine profile then stands for both.
-    if (near && transferAmong(ctx.profiles, run.hardware.id, engine)?.name === calName) [eff, eng] = [near.byHardware ?? near.byEngine, near.byEngine ?? near.byHardware];
+    if (near && transferAmong(ctx.profiles, run.hardware.id, engine)?.name === calName) {
+      [eff, eng] = [near.byHardware ?? near.byEngine, near.byEngine ?? near.byHardware];
+      effDefaults = !near.byHardware;
+    }
   }
   if (!eff || !eng) {
     return { calibration: "other", efficiencyFrom: cal.name, engineFrom: cal.name, profile: "other", hardware: "unknown", engine: "unknown", model: "unknown", load: "unknown", kernels, phrase: `calibration ${cal.name} (not a profile in data/calibration: distance unknown), ${kernelPhrase}` };
   }
-  const hardware = hardwareDistance(run, eff);
+  const hardware = effDefaults ? "uncalibrated" : hardwareDistance(run, eff);
   const engineD = engineDistanceOf(engine, eng);
   const cov = coverageOf(ctx, [...new Set([eff.name, eng.name])]);
   const model = !cov ? "unknown" : cov.models.includes(run.model.id) ? "same model" : cov.families.includes(run.model.family) ? "same family" : "other family";
@@ -127,7 +132,8 @@ export function classify(run: ResolvedRun, ctx: BasisContext, load = loadModeOf(
   const loadPhrase = loadD === "unknown" ? "" : loadD === "seen" ? `, ${load} load seen` : `, ${load} load not in the fit`;
   const tail = `${modelPhrase}${loadPhrase}, ${kernelPhrase}${withoutMoeCompute ? ", moe_compute at its default (other expert dtype)" : ""}`;
   const overrides = Object.keys(run.overrides).length ? "; user overrides not covered by the measured widths" : "";
-  const what = [hardware === "same" ? null : `hardware ${run.hardware.id} ← ${eff.hardware}`, engineD === "same" ? null : `engine ${engine} ← ${eng.engine}`].filter(Boolean).join(", ");
+  const hwPhrase = hardware === "same" ? null : effDefaults ? `hardware ${run.hardware.id} at default efficiencies (no fitted chip of its kernel family)` : `hardware ${run.hardware.id} ← ${eff.hardware}`;
+  const what = [hwPhrase, engineD === "same" ? null : `engine ${engine} ← ${eng.engine}`].filter(Boolean).join(", ");
   const phrase = fitted ? `fitted profile ${eff.name}, ${tail}${overrides}` : `transferred: ${what || `${eff.name} + ${eng.name}`}; ${tail}${overrides}`;
   return { calibration: fitted ? "fitted" : "transferred", efficiencyFrom: eff.name, engineFrom: eng.name, profile: fitted ? eff.name : "transferred", hardware, engine: engineD, model, load: loadD, kernels, phrase };
 }

@@ -4,7 +4,8 @@
  * groups residual records by exact class (what data/uncertainty/widths.json stores, written by
  * `npm run generalisation`); `widthFor` pools the residuals of a basis's class — falling back to a
  * coarser pool of residuals at least as far from their fit when the class has too few
- * (data/uncertainty/settings.json) — and gives their quantiles.
+ * (data/uncertainty/settings.json), and to the widest measured class when no pool is at least as far —
+ * and gives their quantiles.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -157,8 +158,22 @@ export function widthFor(classes: Classes, basis: BasisClass, metric: IntervalMe
     if (!thin.some((t) => t.key === key)) thin.push({ key, n: p.x.length });
   }
   if (!out) {
-    const all = pool(() => true);
-    if (all.x.length) out = widthOf(`every ${metric} residual (no pool at least as far as this basis has ${s.min_samples.value})`, s.fallback.value.length, all);
+    // Farther from its fit than any measured pool: the widest measured class (with min_samples residuals) — a
+    // request beyond every measured transfer is not given the narrower errors of requests nearer their fit.
+    let widest: { key: string; w: WidthUsed; span: number } | undefined;
+    for (const c of classes) {
+      const e = c.metrics[metric];
+      if (!e || e.n < s.min_samples.value) continue;
+      const key = classKey(c.basis as BasisClass, DIMENSIONS);
+      const w = widthOf(`widest measured class, ${key} (no pool at least as far as this basis has ${s.min_samples.value})`, s.fallback.value.length, pool((x) => x === c));
+      const span = logQuantile(w, s.interval.upper.value) - logQuantile(w, s.interval.lower.value);
+      if (!widest || span > widest.span) widest = { key, w, span };
+    }
+    if (widest) out = widest.w;
+    else {
+      const all = pool(() => true);
+      if (all.x.length) out = widthOf(`every ${metric} residual (no class has ${s.min_samples.value})`, s.fallback.value.length, all);
+    }
   }
   // No residual of this metric at all: the proxy metric's width (settings.proxy, with its reason).
   const proxy = s.proxy.value[metric] as IntervalMetric | undefined;

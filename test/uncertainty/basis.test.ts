@@ -47,6 +47,16 @@ describe("classify", () => {
     expect(b.phrase).toMatch(/^transferred: hardware h200 ← h100-sxm, engine sglang ← vllm; model family deepseek_v3 not in the fit, .*moe_compute at its default \(other expert dtype\)$/);
   });
 
+  it("a chip with no fitted relative in its kernel family keeps the default efficiencies: hardware uncalibrated", () => {
+    // A100 is Ampere; every fitted profile is Hopper, Blackwell or CDNA (data/policy/calibration.json kernel_families),
+    // so the transfer carries only engine times (from the vLLM profiles) and the efficiency factors stay at defaults.
+    const run = runOf({ ...B200_VLLM, gpu_model: "a100-sxm", model: "meta-llama/Llama-3.1-8B", precision: "bf16" });
+    expect(run.calibration!.name).toMatch(/^defaults \(efficiency\) \+ /);
+    const b = classify(run, CTX);
+    expect(b).toMatchObject({ calibration: "transferred", hardware: "uncalibrated", engine: "same" });
+    expect(b.phrase).toMatch(/^transferred: hardware a100-sxm at default efficiencies \(no fitted chip of its kernel family\);/);
+  });
+
   it("no calibration, an unknown calibration and unrecorded coverage each get their own class", () => {
     expect(classify(runOf(B200_VLLM, "none"), CTX)).toMatchObject({ calibration: "none", hardware: "uncalibrated", engine: "uncalibrated" });
     const other = { ...runOf(B200_VLLM), calibration: { name: "my-profile", description: "", values: {} } };

@@ -53,13 +53,23 @@ describe("residualClasses and widthFor", () => {
     expect(w.thin[0]).toEqual({ key: classKey(OTHER_CHIP, S.fallback.value[0]), n: 0 });
   });
 
-  it("uses every residual of the metric as the last resort, and says so", () => {
-    // Only 5 residuals as far as the request: no pool reaches 20, so all 25 residuals (5 + the 20 fitted ones).
-    const classes = residualClasses([...records(OTHER_CHIP, [0.5, 0.5, 0.5, 0.5, 0.5]), ...records(FITTED, TWENTY)]);
+  it("beyond every measured pool: the widest measured class, and says so", () => {
+    // Only 5 residuals as far as the request: no pool reaches 20. Classes with 20 residuals: FITTED (±0.10 spread,
+    // p10..p90 = −0.08..0.08 as derived above) and WIDE (alternating ±0.3: p10..p90 = −0.3..0.3). The request gets
+    // WIDE's width — a request farther from its fit than any measured pool is not given the narrower errors.
+    const WIDE: BasisClass = { ...FITTED, profile: "b200-trtllm" };
+    const classes = residualClasses([...records(OTHER_CHIP, [0.5, 0.5, 0.5, 0.5, 0.5]), ...records(FITTED, TWENTY), ...records(WIDE, TWENTY.map((_, i) => (i % 2 ? 0.3 : -0.3)))]);
     const w = widthFor(classes, OTHER_CHIP, "throughput")!;
-    expect(w.n).toBe(25);
-    expect(w.key).toMatch(/^every throughput residual/);
+    expect(w.n).toBe(20);
+    expect(w.key).toBe(`widest measured class, ${classKey(WIDE, S.dimensions.value)} (no pool at least as far as this basis has 20)`);
+    expect(logQuantile(w, 0.1)).toBeCloseTo(-0.3, 9);
+    expect(logQuantile(w, 0.9)).toBeCloseTo(0.3, 9);
     expect(w.thin.map((t) => t.n)).toEqual(S.fallback.value.map(() => 5));
+    // No class has 20 residuals: every residual of the metric (5 + 5), said so.
+    const few = residualClasses([...records(OTHER_CHIP, [0.5, 0.5, 0.5, 0.5, 0.5]), ...records(FITTED, [0, 0, 0.1, -0.1, 0])]);
+    const v = widthFor(few, OTHER_CHIP, "throughput")!;
+    expect(v.n).toBe(10);
+    expect(v.key).toMatch(/^every throughput residual \(no class has 20\)/);
     // A metric nobody measured has no width at all.
     expect(widthFor(classes, FITTED, "ttft")).toBeUndefined();
   });
