@@ -8,6 +8,7 @@
 import type { StepModel } from "../step/step-model";
 import { baseStats, statsAhead, type BaseStats } from "./batch-stats";
 import { DecodeSet } from "./decode-set";
+import { Entering } from "./entering";
 import type { Request, Role } from "./request";
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "./scheduler";
 
@@ -38,11 +39,7 @@ export interface ReplicaConfig {
   prefillWaitSteps: number;
   /** Prefix cache (engine prefix_caching): reuse is counted in whole blocks of this many tokens; absent = no prefix cache. */
   prefixBlockTokens?: number;
-  /**
-   * Overlap scheduler (engine schedule_ahead): step n+1 is planned while step n runs, so a request that
-   * enters during step n is first seen by the plan of step n+2 (one step later than a synchronous
-   * scheduler); an idle engine plans at once.
-   */
+  /** Overlap scheduler (engine schedule_ahead): a request entering during step n is first planned in step n+2 (./entering.ts). */
   scheduleAhead?: boolean;
 }
 
@@ -92,9 +89,8 @@ export class Replica implements ReplicaView {
   /** Steps since the last decode step that decoded nothing while sequences were decoding: their time and how many sequences waited. */
   private readonly pauses: { seconds: number; seqs: number }[] = [];
   private pending: { end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
-  /** Overlap scheduler: requests that entered during the running step (seen by the plan after next) and during the one before (seen by the next plan). */
-  private enteredNow: Request[] = [];
-  private enteredBefore: Request[] = [];
+  /** Overlap scheduler: requests entered but not yet seen by a plan (./entering.ts). */
+  private readonly entering = new Entering();
   /** Prefix cache: resident prefixes by group; tokens of those in use (counted in kvUsed, once) and of idle ones (in free space). */
   private readonly prefixes = new Map<number, CachedPrefix>();
   private prefixInUse = 0;
@@ -113,20 +109,8 @@ export class Replica implements ReplicaView {
   enqueue(r: Request): void {
     r.queuedStep = this.stepCount;
     // A step is running and the next one was planned when it started: this request waits for the plan after.
-    if (this.cfg.scheduleAhead && this.pending) this.enteredNow.push(r);
+    if (this.cfg.scheduleAhead && this.pending) this.entering.add(r);
     else this.waiting.push(r);
-  }
-
-  /** Overlap scheduler: at a step start, requests that entered during the step before last become visible (all of them when nothing else would run). */
-  private releaseEntered(): void {
-    for (const r of this.enteredBefore) this.waiting.push(r);
-    this.enteredBefore = this.enteredNow;
-    this.enteredNow = [];
-    // Nothing running, waiting or decoding: the engine had nothing to plan ahead, so it plans these at once.
-    if (this.enteredBefore.length && this.queued === 0 && this.running === 0 && this.joining.length === 0) {
-      for (const r of this.enteredBefore) this.waiting.push(r);
-      this.enteredBefore = [];
-    }
   }
 
   get queued(): number {
@@ -142,7 +126,7 @@ export class Replica implements ReplicaView {
   }
 
   get load(): number {
-    return this.running + this.queued + this.joining.length + this.enteredNow.length + this.enteredBefore.length;
+    return this.running + this.queued + this.joining.length + this.entering.size;
   }
 
   get idle(): boolean {
@@ -270,7 +254,7 @@ export class Replica implements ReplicaView {
   start(now: number, nextExternalEvent = Infinity): number | null {
     const cfg = this.cfg;
     while (this.joining.length) this.decodeSet.add(this.joining.shift()!);
-    if (this.cfg.scheduleAhead) this.releaseEntered();
+    if (this.entering.size) for (const r of this.entering.release(this.queued === 0 && this.running === 0 && this.joining.length === 0)) this.waiting.push(r);
     if (this.prefixIdle > 0) this.evictPrefixes();
     const plan: StepPlan = cfg.policy.plan(this);
     const { chunks } = plan;
@@ -288,7 +272,7 @@ export class Replica implements ReplicaView {
       const minLeft = this.decodeSet.stepsToFirstFinish();
       const kvRoom = Math.floor((cfg.kvCapacityTokens - this.kvNeed(0, 0)) / (nDec * this.decodeSet.gain));
       // Requests entered but not yet visible to the plan: the next step boundary must come (one step).
-      const entering = this.enteredBefore.length + this.enteredNow.length > 0 ? 1 : Infinity;
+      const entering = this.entering.size > 0 ? 1 : Infinity;
       k = Math.max(1, Math.min(minLeft, kvRoom, cfg.maxRun, plan.holdFor > 0 ? plan.holdFor : Infinity, plan.maxRun ?? Infinity, entering));
     }
     const base = baseStats(this.decodeSet, chunks, cfg.windows, plan.decodes);
