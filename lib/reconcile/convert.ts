@@ -56,6 +56,19 @@ function engineFor(framework: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The row's overlap_scheduler column: on, the scheduler plans one step ahead (a request entering during step n
+ * first runs in step n+2) and the host time keeps the profile's overlap; off, the loop is synchronous and host
+ * work runs between GPU steps (vLLM --no-async-scheduling, TensorRT-LLM disable_overlap_scheduler: true,
+ * SGLang --disable-overlap-schedule).
+ */
+function withOverlapScheduler(engine: EngineProfile, on: boolean | undefined, a: Assumption[]): EngineProfile {
+  if (on === undefined) return engine;
+  const source = `row column overlap_scheduler = ${on}`;
+  a.push({ what: "overlap scheduler", value: on ? "on: a request entering during a step first runs in the step after next" : "off: synchronous loop, host work between GPU steps", why: source });
+  return { ...engine, schedule_ahead: { value: on, source }, host_overlap: on ? engine.host_overlap : { value: false, source } };
+}
+
 export function convertRow(row: ConfigRow): PredictionRequest {
   const a: Assumption[] = [];
   const model = loadModel(row.model);
@@ -64,7 +77,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
   if (!hw.exact) a.push({ what: "hardware", value: `${hardware.name} (data/hardware/${hardware.id}.json)`, why: `"${row.gpu_model}" matched on its chip${hw.dropped.length ? `; ignored: ${hw.dropped.join(", ")}` : ""}${hw.qualifiers.length ? `; chosen by: ${hw.qualifiers.join(", ")}` : ""}` });
   const engineId = row.framework === "" ? "vllm" : engineFor(row.framework);
   if (!engineId) throw new InputError(`framework "${row.framework}" is not known: use one of ${Object.keys(FRAMEWORK_ENGINE).join(", ")}`);
-  const engine = getEngine(engineId, row.engine_version || undefined);
+  const engine = withOverlapScheduler(getEngine(engineId, row.engine_version || undefined), row.overlap_scheduler, a);
   a.push({ what: "engine", value: `${engine.name} profile (data/engines/${engine.id}.json, ${engine.version})`, why: row.framework === "" ? "the row names no framework: vLLM assumed" : `framework "${row.framework}"${row.engine_version ? `, engine_version ${row.engine_version}` : ""}` });
   const weights = weightsFor(row.precision, model, a, hardware.vendor);
   if (model.id !== row.model.toLowerCase()) a.push({ what: "model", value: `architecture of ${model.id}`, why: `"${row.model}" names a checkpoint of that architecture` });

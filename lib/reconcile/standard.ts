@@ -11,7 +11,8 @@ export const INPUT_COLUMNS = [
 /**
  * Optional columns for load and layout beyond the closed loop (issue 13): pipeline stages, an open-loop
  * request rate (`inf` = every request at once), the request count, engine limits, the KV-cache dtype,
- * the engine version, and how request lengths spread around the nominal ones.
+ * the engine version, and how request lengths spread around the nominal ones. (`overlap_scheduler`, read
+ * by ConfigRow below, is not among them: importers never know it, so their standard CSVs do not carry it.)
  */
 export const LOAD_COLUMNS = [
   "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "kv_cache_dtype", "gpu_memory_utilization",
@@ -104,6 +105,14 @@ export const ConfigRow = z.object({
   prefix_len: optInt("prefix_len"),
   prefix_reuse: optNum("prefix_reuse"),
   prefix_groups: optInt("prefix_groups"),
+  /** The engine's overlap scheduler on (true) or off (false); empty: the engine profile's default (schedule_ahead). */
+  overlap_scheduler: z.string().trim().toLowerCase().transform((s, ctx) => {
+    if (s === "") return undefined;
+    if (s === "true" || s === "1" || s === "yes") return true;
+    if (s === "false" || s === "0" || s === "no") return false;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `overlap_scheduler must be true, false or empty for the engine's default (got "${s}")` });
+    return z.NEVER;
+  }).optional(),
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 
