@@ -53,13 +53,18 @@ const numCol = (name: string, whole: boolean) => {
 const intCol = (name: string) => numCol(name, true);
 const optInt = (name: string) => z.union([z.literal("").transform(() => undefined), intCol(name)]).optional();
 const optNum = (name: string) => z.union([z.literal("").transform(() => undefined), numCol(name, false)]).optional();
-const bool = (name: string) =>
-  z.string().trim().toLowerCase().transform((s, ctx) => {
-    if (s === "" || s === "false" || s === "0" || s === "no") return false;
+/** A true/false column; an empty cell is false. */
+const bool = (name: string) => triState(name, false);
+/** A true/false column whose empty cell is `empty` (false, or undefined where empty means "the engine's default"). */
+function triState<E extends boolean | undefined>(name: string, empty: E) {
+  return z.string().trim().toLowerCase().transform((s, ctx): boolean | E => {
+    if (s === "") return empty;
+    if (s === "false" || s === "0" || s === "no") return false;
     if (s === "true" || s === "1" || s === "yes") return true;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be true or false (got "${s}")` });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be true or false${empty === undefined ? ", or empty for the engine's default" : ""} (got "${s}")` });
     return z.NEVER;
   });
+}
 
 /** One configuration row as the predictor needs it (strings in, typed out). */
 export const ConfigRow = z.object({
@@ -106,13 +111,7 @@ export const ConfigRow = z.object({
   prefix_reuse: optNum("prefix_reuse"),
   prefix_groups: optInt("prefix_groups"),
   /** The engine's overlap scheduler on (true) or off (false); empty: the engine profile's default (schedule_ahead). */
-  overlap_scheduler: z.string().trim().toLowerCase().transform((s, ctx) => {
-    if (s === "") return undefined;
-    if (s === "true" || s === "1" || s === "yes") return true;
-    if (s === "false" || s === "0" || s === "no") return false;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `overlap_scheduler must be true, false or empty for the engine's default (got "${s}")` });
-    return z.NEVER;
-  }).optional(),
+  overlap_scheduler: triState("overlap_scheduler", undefined).optional(),
 });
 export type ConfigRow = z.infer<typeof ConfigRow>;
 

@@ -12,7 +12,9 @@ import { ConfigRow } from "../../lib/reconcile/standard";
 const ROW = { model: "openai/gpt-oss-120b", gpu_model: "b200", framework: "vllm", precision: "fp4", input_seq_len: "1024", output_seq_len: "1024", tensor_parallel: "1", concurrency: "16" };
 
 describe("overlap_scheduler column", () => {
-  it("empty: the engine profile's default (vLLM: async scheduling on)", () => {
+  it("absent or empty: the engine profile's default (vLLM: async scheduling on)", () => {
+    expect(ConfigRow.parse({ ...ROW, overlap_scheduler: "" }).overlap_scheduler).toBeUndefined();
+    expect(convertRow(ConfigRow.parse({ ...ROW, overlap_scheduler: " " })).engine.schedule_ahead.value).toBe(true);
     const r = convertRow(ConfigRow.parse(ROW));
     expect(r.engine.schedule_ahead.value).toBe(getEngine("vllm").schedule_ahead.value);
     expect(r.engine.schedule_ahead.value).toBe(true);
@@ -42,6 +44,6 @@ describe("overlap_scheduler column", () => {
   it("a wrong value names the column and the fix", () => {
     const r = ConfigRow.safeParse({ ...ROW, overlap_scheduler: "maybe" });
     expect(r.success).toBe(false);
-    expect(JSON.stringify(r)).toMatch(/overlap_scheduler must be true, false or empty for the engine's default \(got \\"maybe\\"\)/);
+    expect(JSON.stringify(r)).toMatch(/overlap_scheduler must be true or false, or empty for the engine's default \(got \\"maybe\\"\)/);
   });
 });
