@@ -14,12 +14,19 @@ import { extract } from "../../lib/cli/reconcile-user";
 import { detectFormat, importResults, IMPORT_COLUMNS, type Format } from "../../lib/reconcile/importers/index";
 import { reconcileResults } from "../../lib/reconcile/importers/pipeline";
 import { REPORT_METRIC_COLUMNS } from "../../lib/reconcile/compare";
+import { inferencemaxRun } from "../fixtures/importers/inferencemax-run";
 
 const FIX = path.join(PROJECT_ROOT, "test", "fixtures", "importers");
 const fx = (...p: string[]) => path.join(FIX, ...p);
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mantile-importers-"))));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// InferenceMAX's run file, generated with each value's formula (../fixtures/importers/inferencemax-run.ts); its name is the run id.
+const IMAX = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mantile-inferencemax-")), "agg_bmk.json");
+fs.writeFileSync(IMAX, JSON.stringify(inferencemaxRun(), null, 1));
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(path.dirname(IMAX), { recursive: true, force: true });
+});
 
 const num = (s: string) => Number(s);
 const jsonOf = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
@@ -112,7 +119,7 @@ describe("each format → standard rows", () => {
   });
 
   it("InferenceMAX agg_bmk.json: the rows mantile extract inferencemax writes", () => {
-    const r = importResults(fx("inferencemax", "agg_bmk.json"), "auto");
+    const r = importResults(IMAX, "auto");
     expect(r.format).toBe("inferencemax");
     expect(r.rows.map((x) => [x.concurrency, x.tensor_parallel, x.throughput_tokens_per_sec_per_gpu, x.run_id])).toEqual([
       ["4", "1", "1520", "agg_bmk"],
@@ -129,7 +136,7 @@ describe("each format → standard rows", () => {
 
   it("auto-detection names each tool from the content", () => {
     const cases: [string, Format][] = [
-      [fx("standard", "results.csv"), "standard"], [fx("inferencemax"), "inferencemax"], [fx("vllm-bench"), "vllm-bench"],
+      [fx("standard", "results.csv"), "standard"], [path.dirname(IMAX), "inferencemax"], [fx("vllm-bench"), "vllm-bench"],
       [fx("trtllm-bench", "report.json"), "trtllm-bench"], [fx("trtllm-bench", "v0.17_table.csv"), "trtllm-bench"],
       [fx("genai-perf"), "genai-perf"], [fx("aiperf"), "genai-perf"], [fx("genai-perf-csv"), "genai-perf"],
     ];
@@ -142,7 +149,7 @@ describe("each format → standard rows", () => {
 describe("the whole path: import → predict → compare → report files", () => {
   const formats: [string, string, object][] = [
     ["standard", fx("standard", "results.csv"), {}],
-    ["inferencemax", fx("inferencemax", "agg_bmk.json"), {}],
+    ["inferencemax", IMAX, {}],
     ["vllm-bench", fx("vllm-bench"), {}],
     ["trtllm-bench table", fx("trtllm-bench", "v0.17_table.csv"), {}],
     ["trtllm-bench report", fx("trtllm-bench", "report.json"), { gpu: "h100" }],
@@ -252,7 +259,7 @@ describe("malformed files: the error names the file, the field and the fix", () 
   });
 
   it("InferenceMAX: a configuration without hw; the standard CSV without input_seq_len", () => {
-    const rows = jsonOf(fx("inferencemax", "agg_bmk.json"));
+    const rows = jsonOf(IMAX);
     delete rows[1].hw;
     let f = write("agg_bmk.json", JSON.stringify(rows));
     expectError(() => importResults(f, "inferencemax"), "agg_bmk.json", "1.hw", /fix: give InferenceMAX's agg_bmk.json as published/);
