@@ -9,7 +9,7 @@
  *     "assumptions": [...], "prediction": { the numbers at export time } }
  */
 import { z } from "zod";
-import { FACTOR_NAMES, type FactorName } from "../calibration/efficiency";
+import { defaultEfficiency, FACTOR_NAMES, type FactorName } from "../calibration/efficiency";
 import { PARAM_NAMES, type ParamName } from "../calibration/parameters";
 import { EngineProfile } from "../engine/profile";
 import { HardwareProfile } from "../hardware/schema";
@@ -21,7 +21,12 @@ export const BUNDLE_SCHEMA = "mantile.bundle/v1";
 const SOURCE_KINDS = ["config", "derived", "data", "measurement", "override", "calibration", "default", "assumption"] as const;
 
 const Factor = z.object({ value: z.number().nonnegative(), unit: z.string(), min: z.number(), max: z.number(), kind: z.enum(SOURCE_KINDS), source: z.string() }).strict();
-export const EfficiencyZ = z.object(Object.fromEntries(FACTOR_NAMES.map((n) => [n, Factor])) as Record<FactorName, typeof Factor>).strict();
+/** Factors added after a bundle was written take their library default (data/efficiency/defaults.json), recorded as such. */
+const ADDED_FACTORS: FactorName[] = ["moe_overlap", "moe_routing_skew"];
+export const EfficiencyZ = z.preprocess(
+  (o) => (o && typeof o === "object" ? { ...Object.fromEntries(ADDED_FACTORS.map((n) => [n, defaultEfficiency()[n]])), ...(o as object) } : o),
+  z.object(Object.fromEntries(FACTOR_NAMES.map((n) => [n, Factor])) as Record<FactorName, typeof Factor>).strict(),
+);
 
 export const ParamValuesZ = z
   .record(z.string(), z.number())

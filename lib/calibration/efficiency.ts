@@ -8,6 +8,8 @@ import { InputError, parseOrThrow } from "../core/validate";
 export const FACTOR_NAMES = [
   "gemm_compute",
   "moe_compute",
+  "moe_overlap",
+  "moe_routing_skew",
   "attention_compute",
   "memory_bandwidth",
   "memory_latency_us",

@@ -15,6 +15,8 @@ const KINDS = {
   memory_bandwidth: "efficiency",
   gemm_compute: "efficiency",
   moe_compute: "efficiency",
+  moe_overlap: "efficiency",
+  moe_routing_skew: "efficiency",
   attention_compute: "efficiency",
   comm_bandwidth: "efficiency",
   kernel_gap_graph_us: "efficiency",

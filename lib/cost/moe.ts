@@ -35,6 +35,29 @@ export function expectedActiveExperts(tokens: number, topk: number, experts: num
   return experts * (1 - Math.pow(1 - topk / experts, tokens));
 }
 
+/**
+ * Expected distinct experts hit when expert popularity follows a Zipf law of exponent `skew` (0 = uniform):
+ * a token includes the e-th most popular expert with probability min(1, topk · e^−skew / Σ_j j^−skew), so
+ * Σ_e 1 − (1 − that)^tokens. At skew 0 this is expectedActiveExperts.
+ */
+export function activeExpertsUnder(skew: number, tokens: number, topk: number, experts: number): number {
+  if (skew <= 0) return expectedActiveExperts(tokens, topk, experts);
+  let norm = 0;
+  for (let e = 1; e <= experts; e++) norm += Math.pow(e, -skew);
+  let hit = 0;
+  for (let e = 1; e <= experts; e++) hit += 1 - Math.pow(1 - Math.min(1, (topk * Math.pow(e, -skew)) / norm), tokens);
+  return hit;
+}
+
+/** The routed-expert op with its weight reads for routing of Zipf exponent `skew` (the op is built for uniform routing). */
+export function withRoutingSkew(op: Op, skew: number): Op {
+  const m = op.moe;
+  if (!m || skew <= 0) return op;
+  const uniform = expectedActiveExperts(m.tokens, m.topk, m.experts);
+  const ratio = uniform > 0 ? activeExpertsUnder(skew, m.tokens, m.topk, m.experts) / uniform : 1;
+  return { ...op, weightBytes: op.weightBytes * ratio };
+}
+
 /** The routed-expert op on the busiest GPU of the (moe.tp × moe.ep) group. */
 export function routedExpertsOp(ir: ModelIR, plan: ParallelPlan, phase: PhasePlan, layerType: string, layers: number, m: MoeSpec, tokens: number): Op {
   const H = ir.hidden;
@@ -96,5 +119,6 @@ export const MOE: OpFamily = {
     // Untuned measurements (the table's caveat) are slower than serving: keep the calibrated roofline.
     return r && !r.caveat ? r : undefined;
   },
-  roofline: (op, hw, eff) => computeMemoryRoofline(op, hw, eff, eff.moe_compute.value),
+  // Weight reads follow the calibrated routing skew (moe_routing_skew; 0 = uniform, as the op is built).
+  roofline: (op, hw, eff) => computeMemoryRoofline(withRoutingSkew(op, eff.moe_routing_skew.value), hw, eff, eff.moe_compute.value),
 };

@@ -158,7 +158,9 @@ export function fit(rows: FitRow[], opts: FitOptions): FitResult {
   };
   const z0 = opts.params.map((p, i) => {
     const v = opts.start[p] ?? (b[i].min + b[i].max) / 2;
-    const frac = Math.min(0.98, Math.max(0.02, (v - b[i].min) / (b[i].max - b[i].min)));
+    const at = (v - b[i].min) / (b[i].max - b[i].min);
+    // A start on a bound (moe_overlap's default 1 = the ideal roofline) begins mid-range: through the sigmoid a simplex step barely moves off a bound.
+    const frac = at <= 0 || at >= 1 ? 0.5 : Math.min(0.98, Math.max(0.02, at));
     return logit(frac);
   });
   const r = nelderMead(loss, z0, 0.6, opts.maxEvals ?? 150);

@@ -71,8 +71,10 @@ export function unscopedName(name: string): { name: string; withoutMoeCompute: b
 function scopeCalibration(cal: Calibration | undefined, model: ModelIR, req: RunRequest): Calibration | undefined {
   const dtype = expertDtypeOf(model, req);
   if (!cal || cal.values.moe_compute === undefined || !cal.expertDtypes || dtype === undefined || cal.expertDtypes.includes(dtype)) return cal;
-  const { moe_compute: _dropped, ...values } = cal.values;
-  const why = `${cal.describe()}; moe_compute not applied: fitted on ${cal.expertDtypes.join("/")} experts, this run's are ${dtype} (default kept)`;
+  // moe_overlap describes the same grouped-GEMM kernels as moe_compute: both stay at their defaults.
+  const { moe_compute: _dropped, moe_overlap: _overlap, moe_routing_skew: _skew, ...values } = cal.values;
+  const also = (["moe_overlap", "moe_routing_skew"] as const).filter((k) => cal.values[k] !== undefined);
+  const why = `${cal.describe()}; ${["moe_compute", ...also].join(", ")} not applied: fitted on ${cal.expertDtypes.join("/")} experts, this run's are ${dtype} (defaults kept)`;
   return { ...cal, name: `${cal.name}${WITHOUT_MOE_COMPUTE}`, values, describe: () => why };
 }
 

@@ -144,6 +144,8 @@ export class Replica implements ReplicaView {
     return r;
   }
 
+  queuedAt(i: number): Request { return this.waiting[this.waitHead + i]; }
+
   admitHead(): Request {
     const r = this.waiting[this.waitHead++];
     if (this.cfg.prefixBlockTokens && r.prefilled > 0 && r.kv === 0) {

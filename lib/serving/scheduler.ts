@@ -22,6 +22,8 @@ export interface ReplicaView {
   /** Requests waiting for admission, and the first of them. */
   readonly queued: number;
   headOfQueue(): Request;
+  /** The i-th waiting request (0 = the head), without taking it. */
+  queuedAt(i: number): Request;
   readonly running: number;
   readonly stepCount: number;
   /** KV tokens needed if `extraTokens` more were written and `extraSeqs` more sequences ran (sliding-window KV included). */

@@ -1,6 +1,8 @@
 /**
  * Time of one op on one GPU: a measured kernel table where one covers it, else its family's roofline
  * max(compute / (peak · efficiency), bytes / (bandwidth · efficiency) + latency, collective time).
+ * Grouped expert GEMMs add the part of the shorter time their pipelining does not hide:
+ * max(c, m) + (1 − moe_overlap) · min(c, m) (data/efficiency/defaults.json moe_overlap; 1 = the ideal roofline).
  */
 import type { Efficiency } from "../calibration/efficiency";
 import { FAMILIES } from "../cost/layers";
@@ -50,7 +52,8 @@ export function opTime(op: Op, hw: HardwareProfile, eff: Efficiency, kernelGapUs
     return { seconds: r.comm + gap, compute: 0, memory: 0, comm: r.comm, overhead: gap, bound: "communication", source: "roofline", extrapolated: false };
   }
   const memory = r.memory + r.latency;
-  const body = Math.max(r.compute, memory);
+  const exposed = op.kind === "moe" ? (1 - eff.moe_overlap.value) * Math.min(r.compute, memory) : 0;
+  const body = Math.max(r.compute, memory) + exposed;
   return {
     seconds: body + gap, compute: r.compute, memory, comm: 0, overhead: gap,
     bound: r.compute >= memory ? "compute" : "memory", source: "roofline", extrapolated: false,

@@ -175,6 +175,20 @@ describe("old, unknown or incomplete bundles are refused with the field and the 
     throw new Error("accepted");
   };
 
+  it("a bundle written before the moe_overlap and moe_routing_skew factors existed reads them at their library defaults, recorded as defaults", () => {
+    const b = good();
+    expect(b.efficiency.moe_overlap).toBeDefined();
+    delete b.efficiency.moe_overlap;
+    delete b.efficiency.moe_routing_skew;
+    const parsed = parseBundle(b, "bundle x.json");
+    expect(parsed.efficiency.moe_overlap.value).toBe(1); // data/efficiency/defaults.json: 1 = the ideal roofline
+    expect(parsed.efficiency.moe_overlap.kind).toBe("default");
+    expect(parsed.efficiency.moe_routing_skew.value).toBe(0); // 0 = uniform routing
+    expect(parsed.efficiency.moe_routing_skew.kind).toBe("default");
+    // Any other missing factor is still refused by name.
+    delete b.efficiency.moe_compute;
+    expect(refuse(b)).toMatch(/moe_compute/);
+  });
   it('schema "mantile.bundle/v0"', () => {
     const b = good();
     b.schema = "mantile.bundle/v0";

@@ -30,8 +30,8 @@ describe("calibration transfer by kernel family", () => {
     const a100 = calibrationFor("a100-sxm", "trtllm")!;
     // No fitted sm_80/86/89 chip: no efficiency factor at all, only the engine's host times.
     expect(a100.name).toBe("defaults (efficiency) + b200-trtllm (engine) → a100-sxm/trtllm");
-    // b200-trtllm fits memory_bandwidth, moe_compute, kernel_gap_graph_us (chip factors) and three host times.
-    expect(Object.keys(a100.values).sort()).toEqual(["per_seq_overhead_us", "request_overhead_ms", "step_overhead_ms"]);
+    // b200-trtllm fits memory_bandwidth, moe_compute, moe_routing_skew, kernel_gap_graph_us (chip and kernel factors) and two host times.
+    expect(Object.keys(a100.values).sort()).toEqual(["request_overhead_ms", "step_overhead_ms"]);
     expect(a100.values.memory_bandwidth).toBeUndefined();
   });
 });
@@ -52,6 +52,23 @@ describe("moe_compute applies only to the expert dtype it was fitted on", () => 
     expect(mixtral.calibration?.values.moe_compute).toBeUndefined();
     expect(mixtral.efficiency.moe_compute.value).toBe(0.5); // data/efficiency/defaults.json moe_compute
     expect(mixtral.calibration?.values.memory_bandwidth).toBe(fitted.values.memory_bandwidth);
+  });
+  it("the MoE shape parameters (moe_overlap, moe_routing_skew) go with moe_compute: kept for GPT-OSS, defaults for FP8 Mixtral", () => {
+    const fitted = loadCalibration(profilePath("b200", "vllm"));
+    expect(fitted.values.moe_routing_skew).toBeGreaterThan(0); // fitted on GPT-OSS-120B (data/calibration/b200-vllm.json)
+    expect(fitted.values.moe_overlap).toBeLessThan(1);
+    const on = (model: string, precision?: "fp8") =>
+      resolveRun({
+        model, hardware: "b200", engine: "vllm",
+        aggregated: { workers: 1, plan: simplePlan({ tp: 8, ep: 8, weights: precision ? { experts: precision, ffn: precision, attention: precision } : undefined }) },
+      });
+    const gptoss = on("openai/gpt-oss-120b");
+    expect(gptoss.efficiency.moe_routing_skew.value).toBe(fitted.values.moe_routing_skew);
+    expect(gptoss.efficiency.moe_overlap.value).toBe(fitted.values.moe_overlap);
+    const mixtral = on("mistralai/Mixtral-8x7B-v0.1", "fp8");
+    expect(mixtral.efficiency.moe_routing_skew.value).toBe(0); // data/efficiency/defaults.json: uniform routing
+    expect(mixtral.efficiency.moe_overlap.value).toBe(1); // the ideal roofline
+    expect(mixtral.calibration?.description).toMatch(/moe_compute, moe_overlap, moe_routing_skew not applied/);
   });
 });
 

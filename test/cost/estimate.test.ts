@@ -96,6 +96,49 @@ describe("explainability", () => {
     // 8 GPUs stay on NVLink: far faster.
     expect(opTime(op(8), hw, eff, 0).comm).toBeLessThan(expected / 5);
   });
+  it("routing skew: fewer distinct experts than uniform routing, and the roofline reads only their weights", async () => {
+    const { activeExpertsUnder, expectedActiveExperts, MOE } = await import("../../lib/cost/moe");
+    const { getHardware } = await import("../../lib/hardware/registry");
+    const { defaultEfficiency, withFactors } = await import("../../lib/calibration/efficiency");
+    // 2 experts, top-1, 2 tokens. Uniform: each expert is missed by both tokens with (1/2)² → 2·(1 − 1/4) = 1.5.
+    expect(expectedActiveExperts(2, 1, 2)).toBeCloseTo(1.5, 12);
+    expect(activeExpertsUnder(0, 2, 1, 2)).toBeCloseTo(1.5, 12);
+    // Zipf exponent 1: popularity 1 : 1/2 → p = 2/3, 1/3; hit = (1 − (1/3)²) + (1 − (2/3)²) = 8/9 + 5/9 = 13/9.
+    expect(activeExpertsUnder(1, 2, 1, 2)).toBeCloseTo(13 / 9, 12);
+    // Many tokens: every expert is hit whatever the skew.
+    expect(activeExpertsUnder(1, 10_000, 4, 128)).toBeCloseTo(128, 6);
+    // The roofline's memory time scales with the experts hit: a memory-bound op of 1 GB of weights, 2 tokens, 2 experts, top-1.
+    const hw = getHardware("b200");
+    const op = { layerType: "t", layers: 1, name: "experts", kind: "moe" as const, flops: 0, weightBytes: 1e9, activationBytes: 0, kvBytes: 0, computeDtype: "bf16" as const, kernels: 0, formula: "", moe: { tokens: 2, hidden: 1, inter: 1, topk: 1, experts: 2, tp: 1, ep: 1, weightDtype: "bf16" as const, imbalance: 1 } };
+    const eff = defaultEfficiency();
+    const uniform = MOE.roofline(op, hw, eff).memory;
+    const skewed = MOE.roofline(op, hw, withFactors(eff, { moe_routing_skew: 1 }, "override", "test")).memory;
+    expect(skewed / uniform).toBeCloseTo(13 / 9 / 1.5, 12);
+  });
+  it("grouped expert GEMMs expose (1 − moe_overlap) of the shorter of compute and memory; other ops keep the ideal roofline", async () => {
+    const { opTime } = await import("../../lib/step/roofline");
+    const { getHardware } = await import("../../lib/hardware/registry");
+    const { defaultEfficiency, withFactors } = await import("../../lib/calibration/efficiency");
+    const hw = getHardware("b200");
+    // 1 GFLOP in bf16 at moe_compute 0.5 of 2250 TFLOP/s: c = 1e9 / (2250e12 · 0.5) = 0.888… µs;
+    // 1 MB of weights at memory_bandwidth 0.8 of 8 TB/s, + 3 µs memory latency: m = 1e6 / 6.4e12 + 3e-6 = 3.15625 µs.
+    const eff = withFactors(defaultEfficiency(), { moe_compute: 0.5, memory_bandwidth: 0.8 }, "override", "test");
+    const op = (kind: "moe" | "gemm") => ({ layerType: "t", layers: 1, name: "x", kind, flops: 1e9, weightBytes: 1e6, activationBytes: 0, kvBytes: 0, computeDtype: "bf16" as const, kernels: 0, formula: "" });
+    const c = 1e9 / (hw.dense_tflops.bf16.value * 1e12 * 0.5);
+    const m = 1e6 / (hw.memory.bandwidth_tbps.value * 1e12 * 0.8) + eff.memory_latency_us.value / 1e6;
+    expect(m).toBeGreaterThan(c); // memory-bound, so the exposed part is the compute time
+    // Default moe_overlap = 1: the ideal roofline max(c, m) = m.
+    expect(opTime(op("moe"), hw, eff, 0).seconds).toBeCloseTo(m, 15);
+    // moe_overlap 0.25: m + 0.75 · c.
+    const partial = withFactors(eff, { moe_overlap: 0.25 }, "override", "test");
+    expect(opTime(op("moe"), hw, partial, 0).seconds).toBeCloseTo(m + 0.75 * c, 15);
+    // moe_overlap 0: compute + memory, no overlap.
+    expect(opTime(op("moe"), hw, withFactors(eff, { moe_overlap: 0 }, "override", "test"), 0).seconds).toBeCloseTo(m + c, 15);
+    // A dense GEMM ignores it (gemm_compute 0.7 by default: still memory-bound, time m).
+    expect(opTime(op("gemm"), hw, partial, 0).seconds).toBeCloseTo(m, 15);
+    // Out of its range [0, 1] it is refused, naming the factor.
+    expect(() => withFactors(eff, { moe_overlap: 1.2 }, "override", "test")).toThrow(/moe_overlap/);
+  });
 
   it("ring all-reduce moves 2(n−1)/n of the message per GPU", () => {
     expect(collectiveTraffic("all_reduce", 8)).toBeCloseTo(1.75, 10);

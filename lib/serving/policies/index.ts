@@ -41,7 +41,11 @@ export function makePolicy(e: EngineProfile, dp = 1): SchedulerPolicy {
     case "trtllm": {
       const capacity = param<string>(e, "capacity", "string");
       if (capacity !== "guaranteed_no_evict" && capacity !== "max_utilization") throw new InputError(`engine profile data/engines/${e.id}.json: scheduler.parameters.capacity must be guaranteed_no_evict or max_utilization`);
-      return trtllmPolicy({ capacity, chunkedContext: param<boolean>(e, "chunked_context", "boolean") }, source);
+      // Attention-DP balancing holds context requests only on a replica of several DP ranks; batching_wait_iters is the profile's dp_prefill_wait_steps.
+      const timeoutIters = param<number>(e, "adp_balance_timeout_iters", "number");
+      const batchingWaitIters = e.dp_prefill_wait_steps.value;
+      const adpBalance = dp > 1 && (timeoutIters > 0 || batchingWaitIters > 0) ? { ranks: dp, batchingWaitIters, timeoutIters } : undefined;
+      return trtllmPolicy({ capacity, chunkedContext: param<boolean>(e, "chunked_context", "boolean"), adpBalance }, source);
     }
   }
 }

@@ -47,11 +47,16 @@ export function decodesThenPrefills(v: ReplicaView, preempt: boolean): { nDec: n
  * sequence cap and the engine's own rule allow: `take(r, budget, planned, admitted)` is the prompt tokens the
  * head request runs this step, or undefined to stop admitting (it does not fit).
  */
-export function admitInOrder(v: ReplicaView, start: ReturnType<typeof decodesThenPrefills>, take: (r: Request, budget: number, planned: number, admitted: number) => number | undefined): StepPlan {
+export function admitInOrder(
+  v: ReplicaView,
+  start: ReturnType<typeof decodesThenPrefills>,
+  take: (r: Request, budget: number, planned: number, admitted: number) => number | undefined,
+  hold: (v: ReplicaView, decodes: number) => number = dpHoldSteps,
+): StepPlan {
   const chunks = start.chunks;
   let { budget, planned } = start;
   let admitted = 0;
-  const holdFor = dpHoldSteps(v, start.nDec);
+  const holdFor = hold(v, start.nDec);
   while (holdFor === 0 && budget > 0 && v.queued > 0 && v.running + admitted < v.limits.maxSeqs) {
     const r = v.headOfQueue();
     const n = take(r, budget, planned, admitted);

@@ -10,14 +10,18 @@
  * backend (capacityScheduler.cpp, microBatchScheduler.cpp); version in the engine profile.
  */
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "../scheduler";
+import { AdpBalance, type AdpBalanceSettings } from "./adp-balance";
 import { admitInOrder, decodesThenPrefills } from "./shared";
 
 export interface TrtllmParameters {
   capacity: "guaranteed_no_evict" | "max_utilization";
   chunkedContext: boolean;
+  /** Attention-DP balancing of a replica with DP ranks (./adp-balance.ts); undefined = none. */
+  adpBalance?: AdpBalanceSettings;
 }
 
 export function trtllmPolicy(p: TrtllmParameters, source: string): SchedulerPolicy {
+  const balance = p.adpBalance && new AdpBalance(p.adpBalance);
   return {
     name: "trtllm",
     source,
@@ -37,7 +41,7 @@ export function trtllmPolicy(p: TrtllmParameters, source: string): SchedulerPoli
           reserved += whole;
         } else if (v.kvNeed(planned + n, admitted + 1) > lim.kvCapacityTokens) return undefined;
         return n;
-      });
+      }, balance ? (view, decodes) => balance.holdSteps(view, decodes) : undefined);
     },
   };
 }
