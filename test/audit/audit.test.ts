@@ -122,7 +122,11 @@ describe("audit log contents", () => {
     expect(text).toMatch(/memory_bandwidth\s+0\.8 fraction\s+efficiency\/default/);
     expect(text).toMatch(/clamped \+/);
     expect(text).toMatch(/Mapping assumptions/);
-    expect(log.timing.runs).toBe(1 + 2 * numeric.filter((e) => e.impact && e.impact.base !== 0).length);
+    // One base run, plus one per perturbation that moves the value: ×0.8 and ×1.2, except where the bound clamps it
+    // back to the value itself (e.g. moe_overlap at its upper bound 1: +20% is 1 again, nothing to run).
+    const moved = numeric.flatMap((e) => (e.impact ? [e.impact.lower, e.impact.upper].filter((x) => x.value !== e.impact!.base) : []));
+    expect(log.entries.find((e) => e.param === "efficiency.moe_overlap")?.impact?.upper.value).toBe(1);
+    expect(log.timing.runs).toBe(1 + moved.length);
   });
 
   it("with a calibration: fitted parameters are kind calibration, and the profile entry shows the prediction without it", () => {
