@@ -35,6 +35,19 @@ export function expectedActiveExperts(tokens: number, topk: number, experts: num
   return experts * (1 - Math.pow(1 - topk / experts, tokens));
 }
 
+/** Σ_{j=1..experts} j^−skew, once per (skew, experts): a fitted profile has one skew, a model one expert count. */
+const zipfNorms = new Map<string, number>();
+function zipfNorm(skew: number, experts: number): number {
+  const key = `${skew}|${experts}`;
+  let norm = zipfNorms.get(key);
+  if (norm === undefined) {
+    norm = 0;
+    for (let e = 1; e <= experts; e++) norm += Math.pow(e, -skew);
+    zipfNorms.set(key, norm);
+  }
+  return norm;
+}
+
 /**
  * Expected distinct experts hit when expert popularity follows a Zipf law of exponent `skew` (0 = uniform):
  * a token includes the e-th most popular expert with probability min(1, topk · e^−skew / Σ_j j^−skew), so
@@ -42,8 +55,7 @@ export function expectedActiveExperts(tokens: number, topk: number, experts: num
  */
 export function activeExpertsUnder(skew: number, tokens: number, topk: number, experts: number): number {
   if (skew <= 0) return expectedActiveExperts(tokens, topk, experts);
-  let norm = 0;
-  for (let e = 1; e <= experts; e++) norm += Math.pow(e, -skew);
+  const norm = zipfNorm(skew, experts);
   let hit = 0;
   for (let e = 1; e <= experts; e++) hit += 1 - Math.pow(1 - Math.min(1, (topk * Math.pow(e, -skew)) / norm), tokens);
   return hit;
