@@ -47,6 +47,7 @@ const PolicyFile = z.object({
     kernel_families: z.object({ value: z.record(z.string(), z.array(z.string())), source: z.string() }).strict(),
     engine_outside_family: Distance,
     other_vendor: Distance,
+    engine_other_vendor: Distance,
     unknown_hardware: Distance,
     tie_break_weight: Distance,
   }).strict(),

@@ -30,6 +30,26 @@ export function engineDistance(a: string, b: string): number {
   return i >= 0 ? i : TRANSFER_POLICY.engine_outside_family.value;
 }
 
+/** Vendor of a chip, if known. */
+function vendorOf(hardware: string): string | undefined {
+  try {
+    return getHardware(hardware).vendor;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Distance for choosing whose engine host times a transfer takes: the engine's family rank, plus
+ * engine_other_vendor when the profile was fitted on another GPU vendor (its host times carry that platform's
+ * un-modelled costs).
+ */
+export function engineTransferDistance(engine: string, hardware: string, p: { engine: string; hardware: string }): number {
+  const a = vendorOf(hardware);
+  const b = vendorOf(p.hardware);
+  return engineDistance(engine, p.engine) + (a !== undefined && b !== undefined && a !== b ? TRANSFER_POLICY.engine_other_vendor.value : 0);
+}
+
 /** The kernel family of a chip's instruction set (data/policy/calibration.json kernel_families), if any. */
 export function kernelFamily(hardware: string): string | undefined {
   try {
@@ -46,7 +66,7 @@ const valuesOf = (p: CalibrationFile, kind: "efficiency" | "engine"): ParamValue
 /**
  * The profiles a transfer to hardware × engine takes its factors from: efficiency from the nearest fitted
  * chip of the same kernel family (none outside it), engine times from the engine's profile fitted on every
- * GPU it ran on (any-<engine>.json) or else the nearest engine's.
+ * GPU it ran on (any-<engine>.json) or else the nearest engine's (family rank, then vendor: engineTransferDistance).
  */
 export function nearestProfiles(all: CalibrationFile[], hardware: string, engine: string): { byHardware?: CalibrationFile; byEngine?: CalibrationFile; engineWide: boolean; family?: string } | undefined {
   const profiles = all.filter((p) => p.hardware && p.engine);
@@ -56,7 +76,8 @@ export function nearestProfiles(all: CalibrationFile[], hardware: string, engine
   const byHardware = profiles
     .filter((p) => family !== undefined && kernelFamily(p.hardware!) === family)
     .sort((a, b) => hardwareDistance(hardware, a.hardware!) + w * engineDistance(engine, a.engine!) - (hardwareDistance(hardware, b.hardware!) + w * engineDistance(engine, b.engine!)))[0];
-  const byEngine = engineWide ?? [...profiles].sort((a, b) => engineDistance(engine, a.engine!) + w * hardwareDistance(hardware, a.hardware!) - (engineDistance(engine, b.engine!) + w * hardwareDistance(hardware, b.hardware!)))[0];
+  const ed = (p: CalibrationFile) => engineTransferDistance(engine, hardware, { engine: p.engine!, hardware: p.hardware! }) + w * hardwareDistance(hardware, p.hardware!);
+  const byEngine = engineWide ?? [...profiles].sort((a, b) => ed(a) - ed(b))[0];
   if (!byHardware && !byEngine) return undefined;
   return { byHardware, byEngine, engineWide: !!engineWide, family };
 }

@@ -4,6 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { parseOrThrow } from "../core/validate";
 import { canonicalModelId } from "../model/registry";
+import { withLaunchSettings } from "./launch-settings";
 import { ACTUAL_COLUMNS, INPUT_COLUMNS, LOAD_COLUMNS } from "./standard";
 
 const num = z.number();
@@ -29,7 +30,9 @@ export function normaliseModel(model: string, prefix?: string): string {
 }
 
 export const EXTRA_COLUMNS = ["row_id", "image"] as const;
-export const EXTRACT_COLUMNS = ["row_id", ...INPUT_COLUMNS, ...ACTUAL_COLUMNS, "image"];
+/** The launch columns come from the harness's scripts (lib/reconcile/launch-settings.ts); the runs do not record them. */
+export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "gpu_memory_utilization"] as const;
+export const EXTRACT_COLUMNS = ["row_id", ...INPUT_COLUMNS, ...LAUNCH_COLUMNS, ...ACTUAL_COLUMNS, "image"];
 
 const s = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
@@ -46,7 +49,7 @@ export function extractRunFiles(paths: string[]): Record<string, string>[] {
     const raw = JSON.parse(fs.readFileSync(file, "utf8"));
     const rows = parseOrThrow(z.array(RawRow), raw, `InferenceMAX run ${f}`);
     for (const r of rows) {
-      out.push({
+      out.push(withLaunchSettings({
         row_id: "",
         model: normaliseModel(r.model, r.infmax_model_prefix),
         gpu_model: r.hw, framework: r.framework, precision: r.precision,
@@ -63,7 +66,7 @@ export function extractRunFiles(paths: string[]): Record<string, string>[] {
         median_end_to_end_latency_sec: s(r.median_e2el),
         benchmark_date: "", // the runs carry no date; run_id orders them
         run_id: runId, image: r.image,
-      });
+      }));
     }
   }
   // Deterministic order: configuration, then run.
@@ -81,7 +84,7 @@ export function configKey(r: Record<string, string>): string {
 }
 
 export const AGGREGATE_COLUMNS = [
-  ...INPUT_COLUMNS, "runs", "throughput_tokens_per_sec_per_gpu", "output_throughput_per_gpu", "mean_time_to_first_token_sec",
+  ...INPUT_COLUMNS, ...LAUNCH_COLUMNS, "runs", "throughput_tokens_per_sec_per_gpu", "output_throughput_per_gpu", "mean_time_to_first_token_sec",
   "p99_time_to_first_token_sec", "mean_time_per_output_token_sec", "mean_end_to_end_latency_sec", "median_end_to_end_latency_sec",
   "throughput_spread_pct", "tpot_spread_pct", "ttft_spread_pct", "e2e_spread_pct",
 ];

@@ -8,6 +8,7 @@ import type { SteadyState } from "../serving/steady-state";
 import type { KernelTableChoice } from "../step/kernel-source";
 import { intervalCells, pointOf, predictionIntervals } from "../uncertainty/interval";
 import { convertRow, type PredictionRequest } from "./convert";
+import { withLaunchSettings } from "./launch-settings";
 import { ConfigRow, PREDICTED_COLUMNS } from "./standard";
 
 export type { HeadlineMetrics } from "../run/predict";
@@ -45,7 +46,8 @@ export function predictCsvRow(raw: Record<string, string>, opts: PredictOptions 
   const out: Record<string, string> = Object.fromEntries(PREDICTED_COLUMNS.map((c) => [c, ""]));
   out.calibration_profile = "";
   try {
-    const row = parseOrThrow(ConfigRow, raw, "row");
+    // A row naming its InferenceMAX image ran with that harness's launch settings (KV dtype, limits) where it leaves them blank.
+    const row = parseOrThrow(ConfigRow, (raw.image ?? "").trim() ? withLaunchSettings(raw) : raw, "row");
     const p = predictConfig(row, opts);
     out.predicted_throughput_per_gpu = String(p.throughputPerGpu);
     out.predicted_output_throughput_per_gpu = String(p.outputThroughputPerGpu);

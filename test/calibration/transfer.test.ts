@@ -5,7 +5,8 @@
  * runs that model as full attention.
  */
 import { describe, expect, it } from "vitest";
-import { calibrationFor, clearCalibrationCache, kernelFamily } from "../../lib/calibration/transfer";
+import { calibrationFor, clearCalibrationCache, kernelFamily, nearestProfiles } from "../../lib/calibration/transfer";
+import type { CalibrationFile } from "../../lib/calibration/profile";
 import { loadCalibration, profilePath } from "../../lib/calibration/profile";
 import { getEngine } from "../../lib/engine/profile";
 import { resolveRun } from "../../lib/run/resolve";
@@ -33,6 +34,22 @@ describe("calibration transfer by kernel family", () => {
     // b200-trtllm fits memory_bandwidth, moe_compute, moe_routing_skew, kernel_gap_graph_us (chip and kernel factors) and two host times.
     expect(Object.keys(a100.values).sort()).toEqual(["request_overhead_ms", "step_overhead_ms"]);
     expect(a100.values.memory_bandwidth).toBeUndefined();
+  });
+});
+
+describe("whose engine host times a transfer takes", () => {
+  const prof = (hardware: string, engine: string) => ({ name: `${hardware}-${engine}`, hardware, engine, parameters: {} }) as unknown as CalibrationFile;
+  const all = [prof("mi355x", "atom"), prof("b200", "trtllm"), prof("h100-sxm", "vllm")];
+  it("an in-family engine fitted on the same vendor first, then any engine on the same vendor before an in-family one on another", () => {
+    // vLLM on B200 with H100 vLLM fitted: vllm itself (rank 0, NVIDIA).
+    expect(nearestProfiles(all, "b200", "vllm")!.byEngine!.name).toBe("h100-sxm-vllm");
+    // Without any vLLM profile: ATOM is vLLM's family (rank 2) but fitted on AMD (+ engine_other_vendor 10 = 12);
+    // TensorRT-LLM is outside the family (10) on NVIDIA (+ 0): TensorRT-LLM's host times.
+    expect(nearestProfiles(all.slice(0, 2), "b200", "vllm")!.byEngine!.name).toBe("b200-trtllm");
+    // SGLang on MI355X: ATOM (rank 2, same vendor) before B200 TensorRT-LLM (10 + 10) and H100 vLLM (1 + 10).
+    expect(nearestProfiles(all, "mi355x", "sglang")!.byEngine!.name).toBe("mi355x-atom");
+    // ATOM on MI300X without its own profile: vLLM (rank 1 + 10 = 11) before TensorRT-LLM (10 + 10).
+    expect(nearestProfiles(all.slice(1), "mi300x", "atom")!.byEngine!.name).toBe("h100-sxm-vllm");
   });
 });
 

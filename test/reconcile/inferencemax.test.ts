@@ -6,6 +6,8 @@ import { aggregateRuns, extractRuns, normaliseModel } from "../../lib/reconcile/
 import { compareRows, summariseMetric } from "../../lib/reconcile/compare";
 import { convertRow } from "../../lib/reconcile/convert";
 import { ConfigRow } from "../../lib/reconcile/standard";
+import { launchEntries, withLaunchSettings } from "../../lib/reconcile/launch-settings";
+import { predictCsvRow } from "../../lib/reconcile/predict";
 
 const RUN = [
   { hw: "b200-trt", conc: 8, image: "trt", model: "/mnt/lustre01/models/gpt-oss-120b", infmax_model_prefix: "gptoss", framework: "trt", precision: "fp4", spec_decoding: "none", disagg: false, isl: 1024, osl: 1024, is_multinode: false, tp: 4, ep: 4, dp_attention: "true", tput_per_gpu: 1000, output_tput_per_gpu: 500, mean_ttft: 0.05, p99_ttft: 0.1, mean_tpot: 0.004, mean_e2el: 4, median_e2el: 4 },
@@ -25,6 +27,40 @@ describe("InferenceMAX extraction", () => {
     expect(Number(agg[0].throughput_tokens_per_sec_per_gpu)).toBe(1050);
     // Spread = (max − min) / mean = 100 / 1050.
     expect(Number(agg[0].throughput_spread_pct)).toBeCloseTo((100 * 100) / 1050, 6);
+  });
+
+  it("fills the launch settings the harness's scripts set and its result files do not record", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imax-"));
+    fs.writeFileSync(path.join(dir, "run_1.json"), JSON.stringify(RUN));
+    const [row] = extractRuns(dir);
+    // gptoss_fp4_b200_trt_slurm.sh: kv_cache_config dtype fp8, free_gpu_memory_fraction 0.85, --max_batch_size 512 --max_num_tokens 20000.
+    expect(row).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "512", max_num_tokens: "20000", gpu_memory_utilization: "0.85" });
+    const agg = aggregateRuns([row]);
+    expect(agg[0]).toMatchObject({ kv_cache_dtype: "fp8", max_num_tokens: "20000" });
+  });
+
+  it("launch settings: the row's own columns win, `concurrency` is the row's, unknown platforms are untouched", () => {
+    const base = { model: "openai/gpt-oss-120b", framework: "vllm", concurrency: "48" };
+    // H100 script: --max-num-seqs $CONC and no kv-cache-dtype (auto = BF16 stays blank).
+    expect(withLaunchSettings({ ...base, gpu_model: "h100" })).toMatchObject({ max_batch_size: "48", max_num_tokens: "8192", gpu_memory_utilization: "0.9" });
+    expect(withLaunchSettings({ ...base, gpu_model: "h100" }).kv_cache_dtype).toBeUndefined();
+    expect(withLaunchSettings({ ...base, gpu_model: "b200", kv_cache_dtype: "bf16" })).toMatchObject({ kv_cache_dtype: "bf16", max_batch_size: "512" });
+    const other = { ...base, gpu_model: "h200" };
+    expect(withLaunchSettings(other)).toBe(other);
+    // Every entry names its source script.
+    for (const e of launchEntries()) expect(e.source).toMatch(/\.(sh|py)/);
+  });
+
+  it("predict applies the launch settings to a row naming its InferenceMAX image, and only then", () => {
+    // 8k-token prompts at concurrency 64: an FP8 KV cache halves the KV bytes each decode step reads, so the
+    // predicted TPOT of the row with an image (FP8) is shorter than the same row without one (BF16, the default).
+    const raw = { model: "openai/gpt-oss-120b", gpu_model: "b200", framework: "vllm", precision: "fp4", input_seq_len: "8192", output_seq_len: "1024", tensor_parallel: "1", concurrency: "64" };
+    const bf16 = predictCsvRow(raw, { calibration: "none" });
+    const fp8 = predictCsvRow({ ...raw, image: "vllm/vllm-openai:v0.13.0" }, { calibration: "none" });
+    const explicit = predictCsvRow({ ...raw, kv_cache_dtype: "fp8" }, { calibration: "none" });
+    expect(bf16.error_message + fp8.error_message).toBe("");
+    expect(Number(fp8.predicted_tpot_sec)).toBeLessThan(0.95 * Number(bf16.predicted_tpot_sec));
+    expect(fp8.predicted_tpot_sec).toBe(explicit.predicted_tpot_sec);
   });
 
   it("a malformed run file names the field", () => {
