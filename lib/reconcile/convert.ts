@@ -45,7 +45,7 @@ function kvTokensOf(model: ModelIR, hw: HardwareProfile, plan: ParallelPlan, eng
 }
 
 /** Exact names first, then the engine a composite name contains (e.g. "dynamo-sglang", "sglang-disagg"). */
-function engineFor(framework: string): string | undefined {
+export function engineFor(framework: string): string | undefined {
   const f = framework.toLowerCase();
   if (FRAMEWORK_ENGINE[f]) return FRAMEWORK_ENGINE[f];
   if (f.includes("dynamo") && f.includes("trt")) return "dynamo-trt";

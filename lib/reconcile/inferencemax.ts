@@ -4,7 +4,7 @@ import * as path from "path";
 import { z } from "zod";
 import { parseOrThrow } from "../core/validate";
 import { canonicalModelId } from "../model/registry";
-import { withLaunchSettings } from "./launch-settings";
+import { LAUNCH_COLUMNS, withLaunchSettings } from "./launch-settings";
 import { ACTUAL_COLUMNS, INPUT_COLUMNS, LOAD_COLUMNS } from "./standard";
 
 const num = z.number();
@@ -30,8 +30,7 @@ export function normaliseModel(model: string, prefix?: string): string {
 }
 
 export const EXTRA_COLUMNS = ["row_id", "image"] as const;
-/** The launch columns come from the harness's scripts (lib/reconcile/launch-settings.ts); the runs do not record them. */
-export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "gpu_memory_utilization"] as const;
+// The launch columns come from the harness's scripts (lib/reconcile/launch-settings.ts); the runs do not record them.
 export const EXTRACT_COLUMNS = ["row_id", ...INPUT_COLUMNS, ...LAUNCH_COLUMNS, ...ACTUAL_COLUMNS, "image"];
 
 const s = (v: unknown) => (v === undefined || v === null ? "" : String(v));

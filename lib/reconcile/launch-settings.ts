@@ -10,15 +10,18 @@ import * as path from "path";
 import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
 import { parseOrThrow } from "../core/validate";
+import { resolveHardware } from "../hardware/registry";
+import { canonicalModelId } from "../model/registry";
+import { engineFor } from "./convert";
 
-const FILLED = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "gpu_memory_utilization"] as const;
-type Filled = (typeof FILLED)[number];
+/** The standard-CSV columns a launch entry can fill (none of them is in a benchmark's result files). */
+export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "gpu_memory_utilization"] as const;
 
 const Entry = z.object({
   model: z.string(),
   gpu_model: z.string(),
   framework: z.string(),
-  settings: z.object({ kv_cache_dtype: z.string(), max_batch_size: z.string(), max_num_tokens: z.string(), gpu_memory_utilization: z.string() }).partial(),
+  settings: z.object(Object.fromEntries(LAUNCH_COLUMNS.map((c) => [c, z.string().optional()])) as Record<(typeof LAUNCH_COLUMNS)[number], z.ZodOptional<z.ZodString>>),
   source: z.string(),
 });
 const File = z.object({ what: z.string(), source: z.string(), entries: z.array(Entry) });
@@ -32,10 +35,27 @@ export function launchEntries(): LaunchEntry[] {
   return cache;
 }
 
-/** The entry for a row's model, hardware name and framework, if the harness's scripts are on file. */
+/**
+ * What an entry and a row are matched on: the canonical model id, the hardware profile the name resolves to
+ * and the engine the framework names (so "b200-trt"/"trt" and "B200"/"tensorrt-llm" are one platform).
+ */
+function platformKey(model: string | undefined, gpu: string | undefined, framework: string | undefined): string {
+  let hw = (gpu ?? "").trim().toLowerCase();
+  try {
+    hw = resolveHardware(hw).profile.id;
+  } catch {
+    // an unknown name only matches itself
+  }
+  const fw = (framework ?? "").trim().toLowerCase();
+  return [canonicalModelId(model ?? ""), hw, engineFor(fw) ?? fw].join("|");
+}
+
+let keyed: Map<string, LaunchEntry> | undefined;
+
+/** The entry for a row's model, hardware and framework, if the harness's scripts are on file. */
 export function launchEntryFor(row: Record<string, string>): LaunchEntry | undefined {
-  const norm = (s: string | undefined) => (s ?? "").trim().toLowerCase();
-  return launchEntries().find((e) => norm(e.model) === norm(row.model) && norm(e.gpu_model) === norm(row.gpu_model) && norm(e.framework) === norm(row.framework));
+  keyed ??= new Map(launchEntries().map((e) => [platformKey(e.model, e.gpu_model, e.framework), e]));
+  return keyed.get(platformKey(row.model, row.gpu_model, row.framework));
 }
 
 /**
@@ -46,7 +66,7 @@ export function withLaunchSettings(row: Record<string, string>): Record<string, 
   const e = launchEntryFor(row);
   if (!e) return row;
   const out = { ...row };
-  for (const k of FILLED as readonly Filled[]) {
+  for (const k of LAUNCH_COLUMNS) {
     const v = e.settings[k];
     if (v === undefined || (out[k] ?? "").trim() !== "") continue;
     out[k] = v === "concurrency" ? row.concurrency ?? "" : v;

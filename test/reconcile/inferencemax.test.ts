@@ -45,6 +45,8 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ ...base, gpu_model: "h100" })).toMatchObject({ max_batch_size: "48", max_num_tokens: "8192", gpu_memory_utilization: "0.9" });
     expect(withLaunchSettings({ ...base, gpu_model: "h100" }).kv_cache_dtype).toBeUndefined();
     expect(withLaunchSettings({ ...base, gpu_model: "b200", kv_cache_dtype: "bf16" })).toMatchObject({ kv_cache_dtype: "bf16", max_batch_size: "512" });
+    // Matched on the platform, not the spelling: "NVIDIA B200" with "tensorrt-llm" is the b200-trt/trt entry.
+    expect(withLaunchSettings({ ...base, gpu_model: "NVIDIA B200", framework: "tensorrt-llm" })).toMatchObject({ kv_cache_dtype: "fp8", max_num_tokens: "20000" });
     const other = { ...base, gpu_model: "h200" };
     expect(withLaunchSettings(other)).toBe(other);
     // Every entry names its source script.
