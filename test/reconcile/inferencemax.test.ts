@@ -47,6 +47,11 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ ...base, gpu_model: "b200", kv_cache_dtype: "bf16" })).toMatchObject({ kv_cache_dtype: "bf16", max_batch_size: "512" });
     // Matched on the platform, not the spelling: "NVIDIA B200" with "tensorrt-llm" is the b200-trt/trt entry.
     expect(withLaunchSettings({ ...base, gpu_model: "NVIDIA B200", framework: "tensorrt-llm" })).toMatchObject({ kv_cache_dtype: "fp8", max_num_tokens: "20000" });
+    // DeepSeek-R1: the scripts set an FP8 KV cache on B200 TensorRT-LLM and SGLang in every version; H200 SGLang
+    // leaves it at auto (no entry, the row keeps the default).
+    expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "b200-trt", framework: "trt" }).kv_cache_dtype).toBe("fp8");
+    expect(withLaunchSettings({ model: "nvidia/DeepSeek-R1-0528-FP4-V2", gpu_model: "b200", framework: "sglang" }).kv_cache_dtype).toBe("fp8");
+    expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "h200", framework: "sglang" }).kv_cache_dtype).toBeUndefined();
     const other = { ...base, gpu_model: "h200" };
     expect(withLaunchSettings(other)).toBe(other);
     // Every entry names its source script.
