@@ -59,7 +59,7 @@ export const EngineProfile = z
     step_overhead_ms: Fact,
     /** Host-side time per running sequence per step: output processing, detokenisation, streaming. */
     per_seq_overhead_us: Fact,
-    /** With attention-DP: decode steps a new prompt may wait so all ranks prefill together (0 = none). */
+    /** TensorRT-LLM attention-DP balancing: batching_wait_iters (read by the trtllm policy only: lib/serving/policies/adp-balance.ts; other engines must leave it 0). */
     dp_prefill_wait_steps: Fact,
     /** Client-visible time per request outside engine steps: HTTP, tokenisation, frontend queueing, first-chunk streaming. */
     request_overhead_ms: Fact,

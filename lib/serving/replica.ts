@@ -35,8 +35,6 @@ export interface ReplicaConfig {
    * `tokensPerStep` tokens on average; drafting costs `draftFraction` of a plain decode pass.
    */
   speculative?: { draftTokens: number; tokensPerStep: number; draftFraction: number };
-  /** Attention-DP balancing (TensorRT-LLM attention_dp_config): steps new prompts may wait; 0 = admit at once. */
-  prefillWaitSteps: number;
   /** Prefix cache (engine prefix_caching): reuse is counted in whole blocks of this many tokens; absent = no prefix cache. */
   prefixBlockTokens?: number;
   /** Overlap scheduler (engine schedule_ahead): a request entering during step n is first planned in step n+2 (./entering.ts). */
@@ -103,11 +101,10 @@ export class Replica implements ReplicaView {
     const wins = cfg.windows.filter((w): w is number => !!w);
     this.decodeSet = new DecodeSet(cfg.speculative?.tokensPerStep ?? 1, wins.length ? Math.max(...wins) : 0);
     this.draft = cfg.speculative?.draftTokens ?? 0;
-    this.limits = { tokenBudget: cfg.tokenBudget, maxSeqs: cfg.maxSeqs, kvCapacityTokens: cfg.kvCapacityTokens, prefillWaitSteps: cfg.prefillWaitSteps };
+    this.limits = { tokenBudget: cfg.tokenBudget, maxSeqs: cfg.maxSeqs, kvCapacityTokens: cfg.kvCapacityTokens };
   }
 
   enqueue(r: Request): void {
-    r.queuedStep = this.stepCount;
     // A step is running and the next one was planned when it started: this request waits for the plan after.
     if (this.cfg.scheduleAhead && this.pending) this.entering.add(r);
     else this.waiting.push(r);

@@ -16,8 +16,6 @@ export interface Request {
   preemptions: number;
   /** Time the request reached the decode pool (disaggregated), else arrival. */
   decodeArrival: number;
-  /** Replica step count when it was queued (for prefill batching waits). */
-  queuedStep?: number;
   /** Shared prompt prefix: its group and length (part of `input`). */
   prefixGroup?: number;
   prefixTokens?: number;

@@ -13,8 +13,6 @@ export interface ReplicaView {
     tokenBudget: number;
     maxSeqs: number;
     kvCapacityTokens: number;
-    /** Attention-DP balancing: steps a new prompt may wait so ranks prefill together (0 = none). */
-    prefillWaitSteps: number;
   };
   /** Sequences decoding now, and the requests in prefill (admitted, prompt not complete) in admission order. */
   readonly decoding: number;

@@ -88,7 +88,6 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     windowTokensPerSeq: mem.kvWindowPerSeqPerGpu.value / perTok,
     windows,
     maxRun,
-    prefillWaitSteps: dp > 1 ? e.dp_prefill_wait_steps.value : 0,
     prefixBlockTokens: e.prefix_caching.enabled ? e.kv_block_size.value : undefined,
     scheduleAhead: e.schedule_ahead.value,
     speculative: req.speculative && {

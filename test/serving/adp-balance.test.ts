@@ -10,6 +10,7 @@ import { getHardware } from "../../lib/hardware/registry";
 import { loadModel } from "../../lib/model/registry";
 import { ParallelPlan } from "../../lib/parallel/plan";
 import { AdpBalance, adpRank } from "../../lib/serving/policies/adp-balance";
+import { makePolicy } from "../../lib/serving/policies/index";
 import type { Request } from "../../lib/serving/request";
 import type { ReplicaView } from "../../lib/serving/scheduler";
 import { simulate } from "../../lib/serving/simulate";
@@ -101,5 +102,15 @@ describe("end to end: a TensorRT-LLM replica with attention DP", () => {
     expect(waitOn).toBeGreaterThan(waitOff);
     expect(waitOn).toBeLessThanOrEqual(54);
     expect(late(on).firstToken - late(on).arrival).toBeGreaterThan(late(off).firstToken - late(off).arrival);
+  });
+});
+
+describe("the batching wait belongs to TensorRT-LLM's policy only", () => {
+  it("another engine's profile with dp_prefill_wait_steps > 0 is an error naming the field and the fix", () => {
+    const base = getEngine("vllm");
+    const engine: EngineProfile = { ...base, dp_prefill_wait_steps: { ...base.dp_prefill_wait_steps, value: 5 } };
+    expect(() => makePolicy(engine, 2)).toThrow(/dp_prefill_wait_steps is TensorRT-LLM's attention-DP batching_wait_iters.*set it to 0/);
+    // The shipped vLLM profile (0) makes its policy.
+    expect(makePolicy(base, 2).name).toBe("vllm-v1");
   });
 });

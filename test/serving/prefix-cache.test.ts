@@ -80,7 +80,7 @@ describe("eviction of idle cached prefixes (one replica, fixed 10 ms steps)", ()
   const replica = (capacity: number) =>
     new Replica({
       name: "r", role: "both", gpus: 1, policy: vllmPolicy(), mixedModel: step, decodeModel: step, tokenBudget: 8192, maxSeqs: 8,
-      graphBatchLimit: 1e9, kvCapacityTokens: capacity, windowTokensPerSeq: 0, windows: [null], maxRun: 1, prefillWaitSteps: 0, prefixBlockTokens: 16,
+      graphBatchLimit: 1e9, kvCapacityTokens: capacity, windowTokensPerSeq: 0, windows: [null], maxRun: 1, prefixBlockTokens: 16,
     });
   /** Requests one after another, prefix groups alternating 0, 1, 0, 1, …: 1500-token prompts with a 1000-token prefix, 2 output tokens. */
   const serve = (rep: Replica, n: number) => {

@@ -19,6 +19,9 @@ function param<T extends number | boolean | string>(e: EngineProfile, name: stri
 /** A fresh policy for one replica of `dp` attention-DP ranks (policies may hold per-replica state). */
 export function makePolicy(e: EngineProfile, dp = 1): SchedulerPolicy {
   const source = `${e.scheduler.source} [data/engines/${e.id}.json, ${e.version}]`;
+  if (e.scheduler.policy !== "trtllm" && e.dp_prefill_wait_steps.value !== 0) {
+    throw new InputError(`engine profile data/engines/${e.id}.json: dp_prefill_wait_steps is TensorRT-LLM's attention-DP batching_wait_iters; the ${e.scheduler.policy} scheduler has no such wait: set it to 0`);
+  }
   switch (e.scheduler.policy) {
     case "vllm-v1":
       return vllmPolicy();

@@ -2,18 +2,6 @@
 import type { Request } from "../request";
 import type { ReplicaView, StepPlan } from "../scheduler";
 
-/**
- * Attention-DP balancing (TensorRT-LLM attention_dp_config enable_balance / batching_wait_iters):
- * while decodes run, new prompts wait until the oldest has waited the configured steps, so that all
- * DP ranks prefill together. Returns the steps still to wait (0 = admit now).
- */
-export function dpHoldSteps(v: ReplicaView, decodes: number): number {
-  const lim = v.limits;
-  if (!(lim.prefillWaitSteps > 0 && decodes > 0 && v.queued > 0)) return 0;
-  const waited = v.stepCount - (v.headOfQueue().queuedStep ?? v.stepCount);
-  return Math.max(0, lim.prefillWaitSteps - waited);
-}
-
 /** Continue the prompts already in prefill, in admission order, within `budget` tokens (chunked) and the KV pool. */
 export function continuePrefills(v: ReplicaView, budget: number, planned: number): { chunks: [Request, number][]; budget: number; planned: number } {
   const chunks: [Request, number][] = [];
@@ -51,12 +39,13 @@ export function admitInOrder(
   v: ReplicaView,
   start: ReturnType<typeof decodesThenPrefills>,
   take: (r: Request, budget: number, planned: number, admitted: number) => number | undefined,
-  hold: (v: ReplicaView, decodes: number) => number = dpHoldSteps,
+  hold?: (v: ReplicaView, decodes: number) => number,
 ): StepPlan {
   const chunks = start.chunks;
   let { budget, planned } = start;
   let admitted = 0;
-  const holdFor = hold(v, start.nDec);
+  // An engine rule that holds waiting prompts (TensorRT-LLM attention-DP balancing, ./adp-balance.ts): steps still to wait.
+  const holdFor = hold ? hold(v, start.nDec) : 0;
   while (holdFor === 0 && budget > 0 && v.queued > 0 && v.running + admitted < v.limits.maxSeqs) {
     const r = v.headOfQueue();
     const n = take(r, budget, planned, admitted);
