@@ -52,6 +52,12 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "b200-trt", framework: "trt" }).kv_cache_dtype).toBe("fp8");
     expect(withLaunchSettings({ model: "nvidia/DeepSeek-R1-0528-FP4-V2", gpu_model: "b200", framework: "sglang" }).kv_cache_dtype).toBe("fp8");
     expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "h200", framework: "sglang" }).kv_cache_dtype).toBeUndefined();
+    // Llama-3.3-70B: the FP4 checkpoint matches the FP8 entry (one model); MI300X passes $CONC; H100 vLLM added
+    // FP8 KV mid-way (2025-09-23), so it has no entry and the row keeps the default.
+    const llama = { model: "nvidia/Llama-3.3-70B-Instruct-FP4", framework: "vllm", concurrency: "16" };
+    expect(withLaunchSettings({ ...llama, gpu_model: "b200" })).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "512", max_num_tokens: "8192" });
+    expect(withLaunchSettings({ ...llama, model: "amd/Llama-3.3-70B-Instruct-FP8-KV", gpu_model: "mi300x" })).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "16", gpu_memory_utilization: "0.94" });
+    expect(withLaunchSettings({ ...llama, gpu_model: "h100" }).kv_cache_dtype).toBeUndefined();
     const other = { ...base, gpu_model: "h200" };
     expect(withLaunchSettings(other)).toBe(other);
     // Every entry names its source script.
