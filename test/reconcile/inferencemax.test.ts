@@ -58,7 +58,11 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ ...llama, gpu_model: "b200" })).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "512", max_num_tokens: "8192" });
     expect(withLaunchSettings({ ...llama, model: "amd/Llama-3.3-70B-Instruct-FP8-KV", gpu_model: "mi300x" })).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "16", gpu_memory_utilization: "0.94" });
     expect(withLaunchSettings({ ...llama, gpu_model: "h100" }).kv_cache_dtype).toBeUndefined();
-    const other = { ...base, gpu_model: "h200" };
+    // GPT-OSS on H200 TensorRT-LLM: $CONC, 20000 tokens, 0.85 of free memory, and the KV dtype left at auto (blank).
+    expect(withLaunchSettings({ ...base, gpu_model: "h200-trt", framework: "trt" })).toMatchObject({ max_batch_size: "48", max_num_tokens: "20000", gpu_memory_utilization: "0.85" });
+    expect(withLaunchSettings({ ...base, gpu_model: "h200-trt", framework: "trt" }).kv_cache_dtype).toBeUndefined();
+    expect(withLaunchSettings({ ...base, gpu_model: "mi300x" })).toMatchObject({ gpu_memory_utilization: "0.95" });
+    const other = { ...base, gpu_model: "l40s" };
     expect(withLaunchSettings(other)).toBe(other);
     // Every entry names its source script.
     for (const e of launchEntries()) expect(e.source).toMatch(/\.(sh|py)/);
