@@ -12,7 +12,7 @@ import type { ParamValues } from "../calibration/parameters";
 import type { Calibration } from "../calibration/profile";
 import type { Assumption } from "../core/explain";
 import { PROJECT_ROOT } from "../core/paths";
-import type { EngineNumber, EngineProfile } from "../engine/profile";
+import type { EngineSetting, EngineProfile } from "../engine/profile";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
 import type { ParallelPlan } from "../parallel/plan";
@@ -63,7 +63,7 @@ export interface PinnedRun extends Pick<ResolvedRun, "overrides" | "gpusCounted"
   /** Mapping assumptions recorded when the run was requested (lib/reconcile/convert.ts). */
   assumptions: Assumption[];
   /** Engine settings the request stated (row columns, flags). */
-  engineSettings?: Partial<Record<EngineNumber, number>>;
+  engineSettings?: Partial<Record<EngineSetting, number>>;
 }
 
 export interface PinOptions extends PredictOptions {

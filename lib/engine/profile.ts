@@ -132,6 +132,14 @@ export function getEngine(name: string, version?: string): EngineProfile {
 
 export type EngineNumber = "max_num_batched_tokens" | "max_num_seqs" | "gpu_memory_utilization" | "step_overhead_ms" | "per_seq_overhead_us" | "runtime_reserve_gb" | "request_overhead_ms" | "dp_prefill_wait_steps" | "cuda_graph_max_batch";
 
+/** Settings that are parameters of one scheduler policy (data/engines scheduler.parameters), not fields of every profile. */
+export type SchedulerNumber = "max_prefill_tokens";
+/** Every setting a request may give an engine: profile fields and scheduler parameters. */
+export type EngineSetting = EngineNumber | SchedulerNumber;
+export const SCHEDULER_NUMBERS: Record<SchedulerNumber, { policy: EngineProfile["scheduler"]["policy"]; flag: string }> = {
+  max_prefill_tokens: { policy: "sglang", flag: "SGLang --max-prefill-tokens (prompt tokens one prefill batch may hold)" },
+};
+
 /** What the memory model needs of an engine: utilisation, runtime reserve and sliding-window KV policy, with sources. */
 export interface MemoryPolicy {
   gpuMemoryUtilization: Explained;
@@ -151,10 +159,16 @@ export function memoryPolicyOf(e: EngineProfile): MemoryPolicy {
 }
 
 /** Override some numeric fields of an engine profile (user flags), recording the source. */
-export function withEngineOverrides(e: EngineProfile, o: Partial<Record<EngineNumber, number>>, source: string): EngineProfile {
+export function withEngineOverrides(e: EngineProfile, o: Partial<Record<EngineSetting, number>>, source: string): EngineProfile {
   const out = { ...e };
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined) continue;
+    const sched = SCHEDULER_NUMBERS[k as SchedulerNumber];
+    if (sched) {
+      if (e.scheduler.policy !== sched.policy || !e.scheduler.parameters[k]) throw new InputError(`${k} is ${sched.flag}; the ${e.name} profile (data/engines/${e.id}.json, ${e.scheduler.policy} scheduler) has no such setting: leave it blank`);
+      out.scheduler = { ...out.scheduler, parameters: { ...out.scheduler.parameters, [k]: { ...e.scheduler.parameters[k], value: v, source, uncertain: undefined } } };
+      continue;
+    }
     const f = (e as Record<string, unknown>)[k] as Fact;
     (out as Record<string, unknown>)[k] = { ...f, value: v, source };
   }

@@ -4,7 +4,7 @@
  */
 import type { Assumption } from "../core/explain";
 import { InputError } from "../core/validate";
-import { getEngine, memoryPolicyOf, type EngineNumber, type EngineProfile } from "../engine/profile";
+import { getEngine, memoryPolicyOf, type EngineSetting, type EngineProfile } from "../engine/profile";
 import { speculativeFor, type Speculative } from "../engine/speculative";
 import { resolveHardware } from "../hardware/registry";
 import type { HardwareProfile } from "../hardware/schema";
@@ -88,11 +88,12 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     a.push({ what: "speculative decoding", value: `${speculative.draftTokens} draft tokens, acceptance ${speculative.acceptance} → ${speculative.tokensPerStep.toFixed(2)} tokens per step`, why: speculative.source });
   }
   // Engine limits the row states replace the engine's defaults.
-  const engineSettings: Partial<Record<EngineNumber, number>> = {};
+  const engineSettings: Partial<Record<EngineSetting, number>> = {};
   if (row.max_batch_size !== undefined) engineSettings.max_num_seqs = row.max_batch_size;
   if (row.max_num_tokens !== undefined) engineSettings.max_num_batched_tokens = row.max_num_tokens;
+  if (row.max_prefill_tokens !== undefined) engineSettings.max_prefill_tokens = row.max_prefill_tokens;
   if (row.gpu_memory_utilization !== undefined) engineSettings.gpu_memory_utilization = row.gpu_memory_utilization;
-  const common = { model, hardware, engine, speculative, engineSettings, engineSettingsSource: "row columns (max_batch_size, max_num_tokens, gpu_memory_utilization)" };
+  const common = { model, hardware, engine, speculative, engineSettings, engineSettingsSource: "row columns (max_batch_size, max_num_tokens, max_prefill_tokens, gpu_memory_utilization)" };
   const workload = workloadOf(row, a);
 
   if (row.disagg) {

@@ -15,13 +15,15 @@ import { canonicalModelId } from "../model/registry";
 import { engineFor } from "./convert";
 
 /** The standard-CSV columns a launch entry can fill (none of them is in a benchmark's result files). */
-export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "gpu_memory_utilization"] as const;
+export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "max_prefill_tokens", "gpu_memory_utilization"] as const;
 
 const Entry = z.object({
   model: z.string(),
   gpu_model: z.string(),
   framework: z.string(),
   settings: z.object(Object.fromEntries(LAUNCH_COLUMNS.map((c) => [c, z.string().optional()])) as Record<(typeof LAUNCH_COLUMNS)[number], z.ZodOptional<z.ZodString>>),
+  /** Row columns the script's settings depend on (e.g. tensor_parallel "4"): the entry applies only to rows with these values. */
+  when: z.record(z.string()).optional(),
   source: z.string(),
 });
 const File = z.object({ what: z.string(), source: z.string(), entries: z.array(Entry) });
@@ -50,12 +52,29 @@ function platformKey(model: string | undefined, gpu: string | undefined, framewo
   return [canonicalModelId(model ?? ""), hw, engineFor(fw) ?? fw].join("|");
 }
 
-let keyed: Map<string, LaunchEntry> | undefined;
+let keyed: Map<string, LaunchEntry[]> | undefined;
 
-/** The entry for a row's model, hardware and framework, if the harness's scripts are on file. */
+/** Whether a row has the value a condition names (numbers compared as numbers, text without case). */
+function holds(row: Record<string, string>, column: string, value: string): boolean {
+  const have = (row[column] ?? "").trim();
+  const a = Number(have);
+  const b = Number(value);
+  return have !== "" && Number.isFinite(a) && Number.isFinite(b) ? a === b : have.toLowerCase() === value.trim().toLowerCase();
+}
+
+/**
+ * The entry for a row's model, hardware and framework, if the harness's scripts are on file: the first of the
+ * platform's entries (file order) whose conditions (`when`) the row meets.
+ */
 export function launchEntryFor(row: Record<string, string>): LaunchEntry | undefined {
-  keyed ??= new Map(launchEntries().map((e) => [platformKey(e.model, e.gpu_model, e.framework), e]));
-  return keyed.get(platformKey(row.model, row.gpu_model, row.framework));
+  if (!keyed) {
+    keyed = new Map();
+    for (const e of launchEntries()) {
+      const k = platformKey(e.model, e.gpu_model, e.framework);
+      keyed.set(k, [...(keyed.get(k) ?? []), e]);
+    }
+  }
+  return keyed.get(platformKey(row.model, row.gpu_model, row.framework))?.find((e) => Object.entries(e.when ?? {}).every(([c, v]) => holds(row, c, v)));
 }
 
 /**

@@ -10,12 +10,13 @@ export const INPUT_COLUMNS = [
 
 /**
  * Optional columns for load and layout beyond the closed loop (issue 13): pipeline stages, an open-loop
- * request rate (`inf` = every request at once), the request count, engine limits, the KV-cache dtype,
+ * request rate (`inf` = every request at once), the request count, engine limits (SGLang's max_prefill_tokens among
+ * them), the KV-cache dtype,
  * the engine version, and how request lengths spread around the nominal ones. (`overlap_scheduler`, read
  * by ConfigRow below, is not among them: importers never know it, so their standard CSVs do not carry it.)
  */
 export const LOAD_COLUMNS = [
-  "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "kv_cache_dtype", "gpu_memory_utilization",
+  "pipeline_parallel", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "max_prefill_tokens", "kv_cache_dtype", "gpu_memory_utilization",
   "engine_version", "random_range_ratio", "prefix_len", "prefix_reuse", "prefix_groups",
 ] as const;
 
@@ -98,6 +99,8 @@ export const ConfigRow = z.object({
   num_requests: optInt("num_requests"),
   max_batch_size: optInt("max_batch_size"),
   max_num_tokens: optInt("max_num_tokens"),
+  /** SGLang's --max-prefill-tokens (prompt tokens one prefill batch may hold; max_num_tokens is its --chunked-prefill-size); other engines have no such limit. */
+  max_prefill_tokens: optInt("max_prefill_tokens"),
   gpu_memory_utilization: optNum("gpu_memory_utilization"),
   pipeline_parallel: optInt("pipeline_parallel"),
   /** The KV cache's dtype (fp8, bf16, fp16; empty or auto: the checkpoint's, else the model dtype). */

@@ -7,7 +7,7 @@ import type { Efficiency } from "../calibration/efficiency";
 import type { ParamValues } from "../calibration/parameters";
 import type { Calibration } from "../calibration/profile";
 import type { Assumption } from "../core/explain";
-import type { EngineNumber, EngineProfile } from "../engine/profile";
+import type { EngineSetting, EngineProfile } from "../engine/profile";
 import type { Speculative } from "../engine/speculative";
 import type { HardwareProfile } from "../hardware/schema";
 import type { ModelIR } from "../model/ir";
@@ -43,7 +43,7 @@ export interface RunRequest {
   /** Calibration parameters set by the user, applied after the calibration. */
   overrides?: ParamValues;
   /** Engine settings the request states (a CSV's max_batch_size, max_num_tokens, gpu_memory_utilization; flags): they replace the engine's defaults. */
-  engineSettings?: Partial<Record<EngineNumber, number>>;
+  engineSettings?: Partial<Record<EngineSetting, number>>;
   /** Where those settings came from (shown as their source). */
   engineSettingsSource?: string;
   /** Efficiency factors given whole: they replace the defaults and the calibrated factors. */
@@ -88,5 +88,5 @@ export interface ResolvedRun {
   /** The request's own assumptions (what a pinned run carries forward). */
   requestAssumptions: Assumption[];
   /** Engine settings the request stated (carried forward by a pinned run). */
-  engineSettings: Partial<Record<EngineNumber, number>>;
+  engineSettings: Partial<Record<EngineSetting, number>>;
 }

@@ -51,7 +51,7 @@ describe("InferenceMAX extraction", () => {
     // leaves it at auto (no entry, the row keeps the default).
     expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "b200-trt", framework: "trt" }).kv_cache_dtype).toBe("fp8");
     expect(withLaunchSettings({ model: "nvidia/DeepSeek-R1-0528-FP4-V2", gpu_model: "b200", framework: "sglang" }).kv_cache_dtype).toBe("fp8");
-    expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "h200", framework: "sglang" }).kv_cache_dtype).toBeUndefined();
+    expect(withLaunchSettings({ model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "h200", framework: "sglang" }).kv_cache_dtype ?? "").toBe("");
     // Llama-3.3-70B: the FP4 checkpoint matches the FP8 entry (one model); MI300X passes $CONC; H100 vLLM added
     // FP8 KV mid-way (2025-09-23), so it has no entry and the row keeps the default.
     const llama = { model: "nvidia/Llama-3.3-70B-Instruct-FP4", framework: "vllm", concurrency: "16" };
@@ -62,6 +62,14 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ ...base, gpu_model: "h200-trt", framework: "trt" })).toMatchObject({ max_batch_size: "48", max_num_tokens: "20000", gpu_memory_utilization: "0.85" });
     expect(withLaunchSettings({ ...base, gpu_model: "h200-trt", framework: "trt" }).kv_cache_dtype).toBeUndefined();
     expect(withLaunchSettings({ ...base, gpu_model: "mi300x" })).toMatchObject({ gpu_memory_utilization: "0.95" });
+    // Entries with conditions: DeepSeek-R1 FP8 on B200 SGLang branches on TP (dsr1_fp8_b200_slurm.sh), H200 SGLang on ISL/OSL.
+    const dsr1 = { model: "deepseek-ai/DeepSeek-R1-0528", gpu_model: "b200", framework: "sglang", input_seq_len: "8192", output_seq_len: "1024" };
+    expect(withLaunchSettings({ ...dsr1, tensor_parallel: "8" })).toMatchObject({ kv_cache_dtype: "fp8", max_batch_size: "128", max_num_tokens: "32768", max_prefill_tokens: "32768", gpu_memory_utilization: "0.82" });
+    expect(withLaunchSettings({ ...dsr1, tensor_parallel: "4" })).toMatchObject({ max_batch_size: "32", max_num_tokens: "8192", gpu_memory_utilization: "0.95" });
+    const tp2 = withLaunchSettings({ ...dsr1, tensor_parallel: "2" });
+    expect([tp2.kv_cache_dtype, tp2.max_batch_size]).toEqual(["fp8", undefined]);
+    expect(withLaunchSettings({ ...dsr1, gpu_model: "h200", tensor_parallel: "8", input_seq_len: "1024", output_seq_len: "1024" }).max_batch_size).toBe("512");
+    expect(withLaunchSettings({ ...dsr1, gpu_model: "h200", tensor_parallel: "8" }).max_batch_size).toBe("256");
     const other = { ...base, gpu_model: "l40s" };
     expect(withLaunchSettings(other)).toBe(other);
     // Every entry names its source script.

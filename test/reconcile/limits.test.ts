@@ -15,7 +15,7 @@ const BASE = { model: "openai/gpt-oss-20b", gpu_model: "h100", framework: "vllm"
 
 describe("data/limits.json", () => {
   it("gives every number column of the standard CSV a range, and the ranges agree with the simulator's budgets", () => {
-    for (const c of ["input_seq_len", "output_seq_len", "tensor_parallel", "expert_parallel", "concurrency", "prefill_tp", "decode_ep", "num_decode_gpu", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "gpu_memory_utilization", "pipeline_parallel"]) {
+    for (const c of ["input_seq_len", "output_seq_len", "tensor_parallel", "expert_parallel", "concurrency", "prefill_tp", "decode_ep", "num_decode_gpu", "request_rate", "num_requests", "max_batch_size", "max_num_tokens", "max_prefill_tokens", "gpu_memory_utilization", "pipeline_parallel"]) {
       expect(LIMITS.columns[c], c).toBeDefined();
       expect(LIMITS.columns[c].reason.length).toBeGreaterThan(20);
     }

@@ -76,6 +76,18 @@ describe("SGLang policy", () => {
     const ttft = (r: SimulationResult) => r.requests.reduce((s, q) => s + (q.firstToken - q.arrival), 0) / r.requests.length;
     expect(ttft(sg)).toBeGreaterThan(ttft(vl));
   });
+
+  it("max_prefill_tokens caps the prompt tokens of one prefill batch beyond the first prompt; other engines reject it", () => {
+    // 8 clients send 1000-token prompts at t = 0 into an 8192-token chunk. SGLang's PrefillAdder admits a prompt while
+    // its input fits the remaining max_prefill_tokens (the first one always): with 2500, 1000 + 1000 fit and the third
+    // (1000 > 500 left) waits, so the first batch holds 2000 tokens; with the default (16384) all 8000.
+    const wl: WorkloadInput = { kind: "closed", concurrency: 8, requests: 8, input: fixed(1000), output: fixed(16) };
+    const capped = run(withEngineOverrides(getEngine("sglang"), { max_num_batched_tokens: 8192, max_prefill_tokens: 2500 }, "test"), wl, 1);
+    const free = run(withEngineOverrides(getEngine("sglang"), { max_num_batched_tokens: 8192 }, "test"), wl, 1);
+    expect(capped.timeline[0].prefillTokens).toBe(2000);
+    expect(free.timeline[0].prefillTokens).toBe(8000);
+    expect(() => withEngineOverrides(getEngine("vllm"), { max_prefill_tokens: 2500 }, "test")).toThrow(/max_prefill_tokens is SGLang --max-prefill-tokens.*leave it blank/);
+  });
 });
 
 describe("TensorRT-LLM policy (guaranteed no evict)", () => {
