@@ -32,7 +32,7 @@ export interface ServingMetrics {
 
 /** What each metric means, as the clients define it (vLLM v0.11 vllm/benchmarks/serve.py calculate_metrics; genai-perf and trtllm-bench agree). */
 export const METRIC_DEFINITIONS = {
-  ttft: "time to first token: from the request being sent (its arrival; a client-side concurrency cap's wait excluded) to the first output token",
+  ttft: "time to first token: from the request being sent (its arrival; a client-side concurrency cap's wait excluded) to the first output token the client receives (disaggregated: the decode worker's first streamed chunk, after the KV hand-off)",
   tpot: "time per output token, per request: (E2E − TTFT) / (output tokens − 1) — the first token excluded; requests with one output token have none",
   itl: "inter-token latency: every gap between consecutive output tokens of a request (engine step times), pooled over requests",
   e2e: "end-to-end latency: from the request being sent to its last token",

@@ -60,7 +60,7 @@ export interface StepRecord {
 }
 
 export interface StepOutcome {
-  /** Requests that produced their first token in this step (role both/prefill). */
+  /** Requests whose first token reached the client in this step (role both: end of prefill; decode: first decode step of a hand-off). */
   firstTokens: Request[];
   /** Requests whose prompt finished on a prefill-only replica: to hand to decode. */
   prefilled: Request[];
@@ -75,6 +75,8 @@ export class Replica implements ReplicaView {
   private readonly decodeSet: DecodeSet;
   /** Requests whose KV arrived from a prefill pool, joining at the next step. */
   private readonly joining: Request[] = [];
+  /** Joined requests whose first token the client has not seen yet: it streams with their first decode step here. */
+  private readonly awaitingFirst: Request[] = [];
   private prefillKv = 0;
   private readonly draft: number;
   readonly limits: ReplicaView["limits"];
@@ -86,7 +88,7 @@ export class Replica implements ReplicaView {
   readonly itlWeights: number[] = [];
   /** Steps since the last decode step that decoded nothing while sequences were decoding: their time and how many sequences waited. */
   private readonly pauses: { seconds: number; seqs: number }[] = [];
-  private pending: { end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
+  private pending: { start: number; end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
   /** Overlap scheduler: requests entered but not yet seen by a plan (./entering.ts). */
   private readonly entering = new Entering();
   /** Prefix cache: resident prefixes by group; tokens of those in use (counted in kvUsed, once) and of idle ones (in free space). */
@@ -252,7 +254,11 @@ export class Replica implements ReplicaView {
   /** Start a step at `now` if there is work; returns its end time or null when idle. */
   start(now: number, nextExternalEvent = Infinity): number | null {
     const cfg = this.cfg;
-    while (this.joining.length) this.decodeSet.add(this.joining.shift()!);
+    while (this.joining.length) {
+      const r = this.joining.shift()!;
+      if (r.firstToken < 0) this.awaitingFirst.push(r);
+      this.decodeSet.add(r);
+    }
     if (this.entering.size) for (const r of this.entering.release(this.queued === 0 && this.running === 0 && this.joining.length === 0)) this.waiting.push(r);
     if (this.prefixIdle > 0) this.evictPrefixes();
     const plan: StepPlan = cfg.policy.plan(this);
@@ -320,7 +326,7 @@ export class Replica implements ReplicaView {
       }
     } else if (this.decodeSet.size > 0) this.pauses.push({ seconds, seqs: this.decodeSet.size });
     this.stepCount += k;
-    this.pending = { end: now + seconds, k, decodes: nDec, chunks };
+    this.pending = { start: now, end: now + seconds, k, decodes: nDec, chunks };
     this.busyUntil = now + seconds;
     return now + seconds;
   }
@@ -342,6 +348,14 @@ export class Replica implements ReplicaView {
     const t = p.end;
     // Every decoding sequence produced k · gain tokens (and wrote as many KV entries).
     if (p.decodes) this.decodeSet.advance(p.k, p.decodes);
+    // Disaggregated: the client's first token is the decode worker's first streamed chunk, at the end of the
+    // request's first decode step here (the prefill worker's token goes back with the KV hand-off, not to the client).
+    if (p.decodes && this.awaitingFirst.length) {
+      const first = p.start + (p.end - p.start) / p.k;
+      for (const r of this.awaitingFirst) r.firstToken = first;
+      out.firstTokens.push(...this.awaitingFirst);
+      this.awaitingFirst.length = 0;
+    }
     this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
     for (const r of this.decodeSet.popFinished()) {
       r.finish = t;
@@ -357,7 +371,6 @@ export class Replica implements ReplicaView {
       this.prefillKv -= r.kv;
       this.cachePrefix(r);
       if (this.cfg.role === "prefill") {
-        r.firstToken = t;
         out.prefilled.push(r);
         r.kv = 0;
         this.releasePrefix(r);
