@@ -9,6 +9,7 @@ import type { StepModel } from "../step/step-model";
 import { baseStats, statsAhead, type BaseStats } from "./batch-stats";
 import { DecodeSet } from "./decode-set";
 import { Entering } from "./entering";
+import { GapLog } from "./gaps";
 import type { Request, Role } from "./request";
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "./scheduler";
 
@@ -83,11 +84,8 @@ export class Replica implements ReplicaView {
   busyUntil = 0;
   stepCount = 0;
   readonly records: StepRecord[] = [];
-  /** Inter-token gaps: step seconds and the number of decode tokens that waited that long. */
-  readonly itlSeconds: number[] = [];
-  readonly itlWeights: number[] = [];
-  /** Steps since the last decode step that decoded nothing while sequences were decoding: their time and how many sequences waited. */
-  private readonly pauses: { seconds: number; seqs: number }[] = [];
+  /** Inter-token gaps as the client sees them (./gaps.ts). */
+  private readonly gaps = new GapLog();
   private pending: { start: number; end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
   /** Overlap scheduler: requests entered but not yet seen by a plan (./entering.ts). */
   private readonly entering = new Entering();
@@ -110,6 +108,15 @@ export class Replica implements ReplicaView {
     // A step is running and the next one was planned when it started: this request waits for the plan after.
     if (this.cfg.scheduleAhead && this.pending) this.entering.add(r);
     else this.waiting.push(r);
+  }
+
+  /** Inter-token gap lengths (seconds) and how many decode chunks waited that long. */
+  get itlSeconds(): number[] {
+    return this.gaps.seconds;
+  }
+
+  get itlWeights(): number[] {
+    return this.gaps.weights;
   }
 
   get queued(): number {
@@ -300,31 +307,8 @@ export class Replica implements ReplicaView {
     }
     const prefillTokens = base.prefillTokens;
     this.records.push({ t: now, steps: k, seconds, running: this.running, decodes: nDec, prefillTokens, kvUsed: this.kvNeed(0, 0) / cfg.kvCapacityTokens });
-    if (nDec) {
-      // ITL = time between streamed chunks: one chunk per sequence per step (with speculative decoding it carries
-      // `gain` tokens on average), so a step's gap counts once per decoding sequence; TPOT spreads it over the tokens.
-      const per = seconds / k;
-      // Steps that paused the decoding sequences (SGLang prefills alone) lengthen their next gap: a sequence
-      // decoding since pause j waited through pauses j…last. Those that joined since the last pause did not.
-      let left = Math.round(nDec * k);
-      let waited = this.pauses.reduce((s, p) => s + p.seconds, 0);
-      let before = 0;
-      for (const p of this.pauses) {
-        const n = Math.min(p.seqs, nDec) - before;
-        if (n > 0) {
-          this.itlSeconds.push(per + waited);
-          this.itlWeights.push(n);
-          left -= n;
-          before += n;
-        }
-        waited -= p.seconds;
-      }
-      this.pauses.length = 0;
-      if (left > 0) {
-        this.itlSeconds.push(per);
-        this.itlWeights.push(left);
-      }
-    } else if (this.decodeSet.size > 0) this.pauses.push({ seconds, seqs: this.decodeSet.size });
+    if (nDec) this.gaps.decodeRun(seconds, k, nDec);
+    else if (this.decodeSet.size > 0) this.gaps.pause(seconds, this.decodeSet.size);
     this.stepCount += k;
     this.pending = { start: now, end: now + seconds, k, decodes: nDec, chunks };
     this.busyUntil = now + seconds;
