@@ -13,6 +13,10 @@ import { parseOrThrow } from "../core/validate";
 import { resolveHardware } from "../hardware/registry";
 import { canonicalModelId } from "../model/registry";
 import { engineFor } from "./convert";
+import { INPUT_COLUMNS, LOAD_COLUMNS } from "./standard";
+
+/** The columns an entry's conditions may name: the configuration's own (standard CSV input and load columns). */
+const CONDITION_COLUMNS = [...INPUT_COLUMNS, ...LOAD_COLUMNS] as const;
 
 /** The standard-CSV columns a launch entry can fill (none of them is in a benchmark's result files). */
 export const LAUNCH_COLUMNS = ["kv_cache_dtype", "max_batch_size", "max_num_tokens", "max_prefill_tokens", "gpu_memory_utilization"] as const;
@@ -23,17 +27,20 @@ const Entry = z.object({
   framework: z.string(),
   settings: z.object(Object.fromEntries(LAUNCH_COLUMNS.map((c) => [c, z.string().optional()])) as Record<(typeof LAUNCH_COLUMNS)[number], z.ZodOptional<z.ZodString>>),
   /** Row columns the script's settings depend on (e.g. tensor_parallel "4"): the entry applies only to rows with these values. */
-  when: z.record(z.string()).optional(),
+  when: z
+    .record(z.string())
+    .refine((w) => Object.keys(w).every((c) => (CONDITION_COLUMNS as readonly string[]).includes(c)), { message: "when names a column that is not a standard-CSV input or load column (lib/reconcile/standard.ts): use e.g. tensor_parallel, input_seq_len" })
+    .optional(),
   source: z.string(),
 });
-const File = z.object({ what: z.string(), source: z.string(), entries: z.array(Entry) });
+export const LaunchSettingsFile = z.object({ what: z.string(), source: z.string(), entries: z.array(Entry) });
 export type LaunchEntry = z.infer<typeof Entry>;
 
 export const LAUNCH_SETTINGS_FILE = path.join(DATA_DIR, "benchmarks", "inferencemax-launch-settings.json");
 let cache: LaunchEntry[] | undefined;
 
 export function launchEntries(): LaunchEntry[] {
-  cache ??= parseOrThrow(File, JSON.parse(fs.readFileSync(LAUNCH_SETTINGS_FILE, "utf8")), "data/benchmarks/inferencemax-launch-settings.json").entries;
+  cache ??= parseOrThrow(LaunchSettingsFile, JSON.parse(fs.readFileSync(LAUNCH_SETTINGS_FILE, "utf8")), "data/benchmarks/inferencemax-launch-settings.json").entries;
   return cache;
 }
 

@@ -6,7 +6,8 @@ import { aggregateRuns, extractRuns, normaliseModel } from "../../lib/reconcile/
 import { compareRows, summariseMetric } from "../../lib/reconcile/compare";
 import { convertRow } from "../../lib/reconcile/convert";
 import { ConfigRow } from "../../lib/reconcile/standard";
-import { launchEntries, withLaunchSettings } from "../../lib/reconcile/launch-settings";
+import { launchEntries, LaunchSettingsFile, withLaunchSettings } from "../../lib/reconcile/launch-settings";
+import { parseOrThrow } from "../../lib/core/validate";
 import { predictCsvRow } from "../../lib/reconcile/predict";
 
 const RUN = [
@@ -72,6 +73,9 @@ describe("InferenceMAX extraction", () => {
     expect(withLaunchSettings({ ...dsr1, gpu_model: "h200", tensor_parallel: "8" }).max_batch_size).toBe("256");
     const other = { ...base, gpu_model: "l40s" };
     expect(withLaunchSettings(other)).toBe(other);
+    // A condition must name a configuration column: a typo would silently never match, so the file is refused.
+    const bad = { what: "w", source: "s", entries: [{ model: "m", gpu_model: "b200", framework: "sglang", settings: {}, when: { tensor_paralel: "8" }, source: "x.sh" }] };
+    expect(() => parseOrThrow(LaunchSettingsFile, bad, "launch settings")).toThrow(/when names a column that is not a standard-CSV input or load column/);
     // Every entry names its source script.
     for (const e of launchEntries()) expect(e.source).toMatch(/\.(sh|py)/);
   });
