@@ -61,8 +61,6 @@ export interface StepRecord {
 }
 
 export interface StepOutcome {
-  /** Requests whose first token reached the client in this step (role both: end of prefill; decode: first decode step of a hand-off). */
-  firstTokens: Request[];
   /** Requests whose prompt finished on a prefill-only replica: to hand to decode. */
   prefilled: Request[];
   finished: Request[];
@@ -328,7 +326,7 @@ export class Replica implements ReplicaView {
   complete(): StepOutcome {
     const p = this.pending!;
     this.pending = null;
-    const out: StepOutcome = { firstTokens: [], prefilled: [], finished: [] };
+    const out: StepOutcome = { prefilled: [], finished: [] };
     const t = p.end;
     // Every decoding sequence produced k · gain tokens (and wrote as many KV entries).
     if (p.decodes) this.decodeSet.advance(p.k, p.decodes);
@@ -336,9 +334,7 @@ export class Replica implements ReplicaView {
     // request's first decode step here (the prefill worker's token goes back with the KV hand-off, not to the client).
     if (p.decodes && this.awaitingFirst.length) {
       const first = p.start + (p.end - p.start) / p.k;
-      for (const r of this.awaitingFirst) r.firstToken = first;
-      out.firstTokens.push(...this.awaitingFirst);
-      this.awaitingFirst.length = 0;
+      for (const r of this.awaitingFirst.splice(0)) r.firstToken = first;
     }
     this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
     for (const r of this.decodeSet.popFinished()) {
@@ -363,7 +359,6 @@ export class Replica implements ReplicaView {
       if (r.firstToken < 0) {
         r.firstToken = t;
         r.generated = 1; // its KV is written by the next decode step
-        out.firstTokens.push(r);
       }
       if (r.generated >= r.output) {
         r.finish = t;
