@@ -5,7 +5,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { z } from "zod";
 import { DATA_DIR } from "../core/paths";
+import { parseOrThrow } from "../core/validate";
 import { moeLookup, type MoeQuery } from "./lookup-moe";
 import { OpTable } from "./table";
 import { type CollectiveOp, type GemmDtype, type KernelFramework, type KernelLookup, type KernelOp } from "./types";
@@ -14,6 +16,18 @@ import type { Shape } from "./work";
 export type { MoeQuery } from "./lookup-moe";
 
 export const KERNELS_DIR = path.join(DATA_DIR, "kernels");
+
+const KernelPolicy = z.object({
+  _about: z.string(),
+  /** System → the system whose collectives stand in for GPU counts its own tables lack (same fabric), with the reason. */
+  collective_proxies: z.object({ value: z.record(z.string()), source: z.string() }).strict(),
+}).strict();
+let policy: z.infer<typeof KernelPolicy> | undefined;
+/** data/policy/kernels.json: how the tables are read where a system's own measurements stop. */
+function kernelPolicy(): z.infer<typeof KernelPolicy> {
+  policy ??= parseOrThrow(KernelPolicy, JSON.parse(fs.readFileSync(path.join(DATA_DIR, "policy", "kernels.json"), "utf8")), "data/policy/kernels.json");
+  return policy;
+}
 
 export interface AttentionShape {
   batch: number;
@@ -217,6 +231,16 @@ class Tables implements KernelTables {
   collective(op: CollectiveOp, bytes: number, gpus: number, opts: CollectiveOptions = {}): KernelLookup | undefined {
     if (gpus <= 1) return ZERO_COMM;
     const backend = opts.backend ?? "auto";
+    const own = this.ownCollective(op, bytes, gpus, backend, opts);
+    if (own) return own;
+    // An all-reduce of a GPU count this system's tables lack: the measurement of a system with the same fabric
+    // (data/policy/kernels.json). All-to-all kernels differ by fabric (MNNVL vs. NVSwitch in one node): not proxied.
+    const proxy = op === "all_reduce" && this.root === KERNELS_DIR ? kernelPolicy().collective_proxies.value[this.system] : undefined;
+    const p = proxy ? loadKernelTables(proxy, this.framework)?.collective(op, bytes, gpus, opts) : undefined;
+    return p && { ...p, source: `${p.source}, standing in for ${this.system} at ${gpus} GPUs (same NVLink switch fabric; data/policy/kernels.json collective_proxies)` };
+  }
+
+  private ownCollective(op: CollectiveOp, bytes: number, gpus: number, backend: string, opts: CollectiveOptions): KernelLookup | undefined {
     if (op === "all_reduce" && backend !== "nccl") {
       const r = this.table("custom_allreduce")?.lookup({ dtype: "bf16", gpus, mode: "graph", bytes });
       if (r || backend === "custom") return r;

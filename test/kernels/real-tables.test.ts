@@ -95,6 +95,19 @@ describe("committed kernel tables", () => {
     expect(b200.collective("all_gather", 1 << 20, 1)!.latencyMs).toBe(0);
   });
 
+  it("a GB200 all-reduce of 8 GPUs (its tables stop at 4) takes B200's measured 8-GPU kernel; all-to-all is not proxied", () => {
+    // data/policy/kernels.json collective_proxies: gb200 → b200_sxm (same NVLink 5 switch fabric; where both measured,
+    // 4 GPUs: 4.64 vs 4.76 µs at 256 B). Before, the 8-GPU all-reduce fell to the roofline's 10 µs per call.
+    const gb = loadKernelTables("gb200", "trtllm")!;
+    const b = loadKernelTables("b200_sxm", "trtllm")!;
+    const eight = gb.collective("all_reduce", 5760, 8)!;
+    expect(eight.latencyMs).toBe(b.collective("all_reduce", 5760, 8)!.latencyMs);
+    expect(eight.source).toMatch(/b200_sxm\/trtllm\/custom_allreduce\.json.*standing in for gb200 at 8 GPUs/);
+    expect(gb.collective("all_reduce", 5760, 4)!.source).toMatch(/gb200\/trtllm\/custom_allreduce\.json/);
+    expect(gb.collective("all_to_all", 1 << 20, 8)).toBeUndefined();
+    expect(gb.collective("all_reduce", 5760, 16)).toBeUndefined();
+  });
+
   it("interpolates real GEMMs between measured neighbours", () => {
     const lo = b200.gemm(4096, 4096, 4096, "bf16")!, hi = b200.gemm(8192, 4096, 4096, "bf16")!;
     const mid = b200.gemm(6000, 4096, 4096, "bf16")!;
