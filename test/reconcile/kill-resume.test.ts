@@ -13,12 +13,17 @@ import { BIN, runCli } from "./run-cli";
 
 const HEADER = "model,gpu_model,framework,precision,input_seq_len,output_seq_len,tensor_parallel,concurrency,note";
 
-/** Rows: cheap valid ones (GPT-OSS-20B on one H100, a few clients, short lengths) and some errors. */
+/**
+ * Rows: cheap valid ones (GPT-OSS-20B on one H100, a few clients, short lengths), some errors, and a slower second
+ * half (~0.15 s a row: 1k-token prompts, 500 output tokens, 24+ clients) so that a kill after 12 rows lands mid-run
+ * even with two threads (with cheap rows throughout, the last dozen could finish between two polls).
+ */
 const ROWS = 24;
 function inputRows(): string[] {
   const rows: string[] = [];
   for (let i = 0; i < ROWS; i++) {
     if (i % 3 === 1) rows.push(`acme/unknown,h100,vllm,,64,8,1,2,"error ${i}, quoted"`);
+    else if (i >= ROWS / 2) rows.push(`openai/gpt-oss-20b,h100,vllm,,${1000 + 8 * i},${500 + i},1,${24 + i},row ${i}`);
     else rows.push(`openai/gpt-oss-20b,h100,vllm,,${32 + 8 * (i % 5)},${4 + (i % 3)},1,${1 + (i % 3)},row ${i}`);
   }
   return rows;
