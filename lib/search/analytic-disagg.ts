@@ -9,7 +9,8 @@
  *   decode pool: b sequences per worker decode in steps of t(b) (looked up in its table), each step
  *     yielding g tokens (speculative decoding), so a request decodes for D = (osl − 1) / g · t(b);
  *   cycle: E2E = front delay + W + t₁ + KV hand-off + D, λ = C / E2E, b = λ · D / y (Little's law).
- * TTFT = front delay + W + t₁ (the first token comes from the prefill worker), TPOT = t(b) / g.
+ * TTFT = front delay + W + t₁ + KV hand-off + t(b): the client's first token is the decode worker's first step
+ * (lib/serving/replica.ts); TPOT = (E2E − TTFT) / (osl − 1), as the clients compute it.
  */
 import { batchOf, decodeBatch, prefillBatch } from "../cost/batch";
 import { bytesPerElement } from "../core/dtypes";
@@ -131,12 +132,13 @@ export function unitSteadyState(p: PrefillTable, d: DecodeTable, ratio: { prefil
     }
     b = (1 - s.damping) * b + s.damping * next;
   }
-  const ttft = p.frontDelay + wait + p.single;
+  const e2e = p.frontDelay + wait + p.single + p.transfer + ((osl - 1) / g) * t;
+  const ttft = Math.min(e2e, p.frontDelay + wait + p.single + p.transfer + t);
   return {
     throughputPerGpu: (lambda * (isl + osl)) / gpus,
     outputThroughputPerGpu: (lambda * osl) / gpus,
     tokPerUser: g / t,
-    ttft, tpot: t / g, e2e: ttft + p.transfer + ((osl - 1) / g) * t,
+    ttft, tpot: osl > 1 ? (e2e - ttft) / (osl - 1) : 0, e2e,
     prefillUtilisation: lambda / pool, decodeBatch: b, iterations: it,
   };
 }

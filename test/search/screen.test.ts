@@ -122,8 +122,10 @@ describe("analytic models", () => {
     const rho = 8 / 2.061 / 10;
     const wait = rho / (2 * 10 * (1 - rho));
     const lambda = 8 / (2.061 + wait);
-    expect(u.ttft).toBeCloseTo(0.01 + wait + 0.05, 9);
-    expect(u.tpot).toBeCloseTo(0.02, 12);
+    // The client's first token: prefill, hand-off, then the decode worker's first 20 ms step; TPOT = (E2E − TTFT) / 100
+    // = (100 − 1) · 0.02 / 100 = 0.0198 s (the first decode step is inside TTFT).
+    expect(u.ttft).toBeCloseTo(0.01 + wait + 0.05 + 0.001 + 0.02, 9);
+    expect(u.tpot).toBeCloseTo(0.0198, 12);
     expect(u.tokPerUser).toBeCloseTo(50, 9);
     // Throughput per GPU: λ · (100 + 101) tokens / 2 GPUs.
     expect(u.throughputPerGpu).toBeCloseTo((lambda * 201) / 2, 6);
@@ -135,6 +137,6 @@ describe("analytic models", () => {
     const u = unitSteadyState(p, d, { prefill: 1, decode: 1 }, 100, shape, S);
     expect(u.prefillUtilisation).toBeCloseTo(0.95, 12);
     expect(u.throughputPerGpu).toBeCloseTo((9.5 * 201) / 2, 9);
-    expect(u.ttft).toBeCloseTo(0.01 + (100 / 9.5 - 2.061) + 0.05, 9);
+    expect(u.ttft).toBeCloseTo(0.01 + (100 / 9.5 - 2.061) + 0.05 + 0.001 + 0.02, 9);
   });
 });
