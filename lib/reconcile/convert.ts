@@ -57,17 +57,13 @@ export function engineFor(framework: string): string | undefined {
 }
 
 /**
- * The row's overlap_scheduler column: on, the scheduler plans one step ahead (a request entering during step n
- * first runs in step n+2) and the host time keeps the profile's overlap; off, the loop is synchronous and host
- * work runs between GPU steps (vLLM --no-async-scheduling, TensorRT-LLM disable_overlap_scheduler: true,
- * SGLang --disable-overlap-schedule).
- */
-/**
  * A row's max_num_tokens is the server's flag; engine settings hold per-attention-rank limits. SGLang divides
  * --chunked-prefill-size among DP-attention ranks (python/sglang/srt/server_args.py: with enable_dp_attention,
  * chunked_prefill_size //= dp_size), so the per-rank budget is the flag over the pools' DP size.
  */
-function sglangChunkPerRank(engine: EngineProfile, row: ConfigRow, dps: number[], s: Partial<Record<EngineSetting, number>>, a: Assumption[]): void {
+function sglangChunkPerRank(engine: EngineProfile, row: ConfigRow, plans: ParallelPlanInput[], s: Partial<Record<EngineSetting, number>>, a: Assumption[]): void {
+  // The DP size of each pool as laid out (GPU counts may widen a worker beyond its TP).
+  const dps = plans.map((p) => ParallelPlan.parse(p).decode.attention.dp);
   const dp = Math.max(...dps);
   if (engine.scheduler.policy !== "sglang" || row.max_num_tokens === undefined || dp <= 1) return;
   if (dps.some((d) => d !== dp)) {
@@ -78,6 +74,12 @@ function sglangChunkPerRank(engine: EngineProfile, row: ConfigRow, dps: number[]
   a.push({ what: "max_num_tokens", value: `${row.max_num_tokens} // ${dp} DP-attention ranks = ${s.max_num_batched_tokens} per rank`, why: "SGLang server_args.py: with enable_dp_attention, chunked_prefill_size //= dp_size" });
 }
 
+/**
+ * The row's overlap_scheduler column: on, the scheduler plans one step ahead (a request entering during step n
+ * first runs in step n+2) and the host time keeps the profile's overlap; off, the loop is synchronous and host
+ * work runs between GPU steps (vLLM --no-async-scheduling, TensorRT-LLM disable_overlap_scheduler: true,
+ * SGLang --disable-overlap-schedule).
+ */
 function withOverlapScheduler(engine: EngineProfile, on: boolean | undefined, a: Assumption[]): EngineProfile {
   if (on === undefined) return engine;
   const source = `row column overlap_scheduler = ${on}`;
@@ -121,7 +123,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     const dw = need(row.decode_num_workers, "decode_num_workers");
     const p = workerPlan({ pool: "prefill", tp: row.prefill_tp, ep: row.prefill_ep, dpAttention: row.prefill_dp_attention, workers: pw, gpus: row.num_prefill_gpu }, weights, kvCache, a);
     const d = workerPlan({ pool: "decode", tp: row.decode_tp, ep: row.decode_ep, dpAttention: row.decode_dp_attention, workers: dw, gpus: row.num_decode_gpu }, weights, kvCache, a);
-    sglangChunkPerRank(engine, row, [row.prefill_dp_attention ? row.prefill_tp ?? 1 : 1, row.decode_dp_attention ? row.decode_tp ?? 1 : 1], engineSettings, a);
+    sglangChunkPerRank(engine, row, [p.plan, d.plan], engineSettings, a);
     const gpus = (row.num_prefill_gpu ?? p.width * pw) + (row.num_decode_gpu ?? d.width * dw);
     a.push({ what: "GPUs counted", value: String(gpus), why: "prefill + decode GPUs, as the benchmark divides throughput" });
     a.push({ what: "KV hand-off", value: "prompt KV moves prefill → decode over the scale-up fabric after prefill; the client's first token is the decode worker's first step after it", why: "disaggregated serving: Dynamo's decode handler streams the decode worker's output, not the prefill response (components/src/dynamo/trtllm/request_handlers/handlers.py)" });
@@ -144,7 +146,7 @@ export function convertRow(row: ConfigRow): PredictionRequest {
     a.push({ what: "tensor parallel", value: `TP ${tp} (smallest power of two that fits)`, why: "the row gives no tensor_parallel" });
   }
   const layout = workerPlan({ pool: "", tp, ep, dpAttention: row.dp_attention, pp }, weights, kvCache, a);
-  sglangChunkPerRank(engine, row, [row.dp_attention ? tp : 1], engineSettings, a);
+  sglangChunkPerRank(engine, row, [layout.plan], engineSettings, a);
   if (row.dp_attention) a.push({ what: "DP-attention", value: `attention data-parallel over ${tp} ranks (each owns 1/${tp} of the sequences), MoE over tp/ep = ${tp / ep} × ep ${ep}`, why: "dp_attention true" });
   else a.push({ what: "tensor parallel", value: `TP ${tp} for attention, dense layers and LM head; MoE TP ${Math.max(1, tp / ep)} × EP ${ep}${pp > 1 ? `; ${pp} pipeline stages` : ""}`, why: "tensor_parallel / expert_parallel / pipeline_parallel columns" });
   const gpus = tp * pp;
