@@ -74,6 +74,13 @@ export const EngineProfile = z
     /** The scheduler plans step n+1 while step n runs (vLLM async scheduling, TensorRT-LLM overlap scheduler, SGLang overlap schedule): a request entering during step n first runs in step n+2. */
     // A profile or bundle written before this field existed was simulated with a synchronous scheduler.
     schedule_ahead: z.object({ value: z.boolean(), source: z.string() }).strict().default({ value: false, source: "not recorded (profile or bundle pinned before schedule_ahead existed): a synchronous scheduler, as it was then simulated" }),
+    /**
+     * Deferred output: a step's sampled tokens reach the host only when the next step ends (the next step reads
+     * them on the GPU), so a request's first token streams one step after its prefill and its end is seen one
+     * step after its last token (it decodes once more, discarded). 0 = tokens stream when their step ends.
+     */
+    // A profile or bundle written before this field existed was simulated without deferral.
+    output_delay_steps: z.object({ value: z.number().int().min(0).max(1), source: z.string() }).strict().default({ value: 0, source: "not recorded (profile or bundle pinned before output_delay_steps existed): tokens stream when their step ends, as it was then simulated" }),
     /** Decode batches (per attention-DP rank) above this run without CUDA graphs (eager kernel launches). */
     cuda_graph_max_batch: Fact,
     /** How the engine chooses its batch limits and memory fraction when the user sets none (lib/engine/defaults.ts), with the rule's constants and source. */
@@ -90,7 +97,7 @@ export const EngineProfile = z
     /** The engine's scheduler policy (lib/serving/policies) and its parameters, each with its source. */
     scheduler: z
       .object({
-        policy: z.enum(["vllm-v1", "sglang", "trtllm"]),
+        policy: z.enum(["vllm-v1", "sglang", "trtllm", "atom"]),
         source: z.string(),
         parameters: z.record(z.string(), z.object({ value: z.union([z.number(), z.boolean(), z.string()]), unit: z.string().optional(), source: z.string(), uncertain: z.boolean().optional() }).strict()).default({}),
       })

@@ -126,6 +126,7 @@ export function predictSteadyState(r: ResolvedRun): SteadyState {
     tokenBudget: pool.engine.max_num_batched_tokens.value * dp * pool.plan.decode.pp,
     frontDelay: pool.engine.request_overhead_ms.value / 1e3,
     scheduleAhead: pool.engine.schedule_ahead.value,
+    outputLag: pool.engine.output_delay_steps.value,
     windows: attentionWindows(r.model),
     gpus: r.gpusCounted,
   });

@@ -110,6 +110,7 @@ export class AggregatedScreen {
       tokenBudget: tokenBudget * pool.plan.decode.attention.dp,
       frontDelay: pool.engine.request_overhead_ms.value / 1e3,
       scheduleAhead: pool.engine.schedule_ahead.value,
+    outputLag: pool.engine.output_delay_steps.value,
       windows: this.windows, gpus: this.run.gpusCounted,
     });
     const lambda = concurrency / ss.e2e;

@@ -47,6 +47,8 @@ export class DecodeSet {
     /** Tokens a sequence gains per step (1 without speculative decoding). */
     readonly gain: number,
     private readonly maxWindow: number,
+    /** Deferred output: steps a sequence keeps decoding after its last token before the engine sees it finish. */
+    private readonly lag = 0,
   ) {}
 
   get size(): number {
@@ -61,7 +63,7 @@ export class DecodeSet {
 
   /** Add a request whose prompt is in the cache. */
   add(r: Request): void {
-    const s: Slot = { r, index: this.slots.length, tick0: this.ticks, gen0: r.generated, kv0: r.kv, admitted: this.admissions++, finishTick: this.ticks + Math.ceil((r.output - r.generated) / this.gain - 1e-9) };
+    const s: Slot = { r, index: this.slots.length, tick0: this.ticks, gen0: r.generated, kv0: r.kv, admitted: this.admissions++, finishTick: this.ticks + Math.ceil((r.output - r.generated) / this.gain - 1e-9) + this.lag };
     this.slots.push(s);
     this.slotOf.set(r, s);
     this.heap.push(s);
@@ -107,12 +109,12 @@ export class DecodeSet {
     this.kv += k * decodes * this.gain;
   }
 
-  /** Remove and return the sequences that have produced all their tokens. */
-  popFinished(): Request[] {
+  /** Remove and return the sequences that have produced all their tokens (`early`: that many steps before their finish tick, for deferred output). */
+  popFinished(early = 0): Request[] {
     const out: Request[] = [];
     for (;;) {
       const s = this.heap.peek(this.live);
-      if (!s || s.finishTick > this.ticks) break;
+      if (!s || s.finishTick - early > this.ticks) break;
       this.heap.pop();
       this.remove(s);
       out.push(s.r);

@@ -10,6 +10,7 @@ import { baseStats, statsAhead, type BaseStats } from "./batch-stats";
 import { DecodeSet } from "./decode-set";
 import { Entering } from "./entering";
 import { GapLog } from "./gaps";
+import { PrefixCache } from "./prefix-cache";
 import type { Request, Role } from "./request";
 import type { ReplicaView, SchedulerPolicy, StepPlan } from "./scheduler";
 
@@ -40,14 +41,13 @@ export interface ReplicaConfig {
   prefixBlockTokens?: number;
   /** Overlap scheduler (engine schedule_ahead): a request entering during step n is first planned in step n+2 (./entering.ts). */
   scheduleAhead?: boolean;
-}
-
-/** A prompt prefix resident in a replica's KV pool: shared by the requests using it, evictable when none does. */
-interface CachedPrefix {
-  tokens: number;
-  users: number;
-  /** Step count of the last release (LRU eviction order). */
-  lastUse: number;
+  /**
+   * Deferred output (engine output_delay_steps = 1): a step's tokens reach the host when the next step ends, so a
+   * prompt's first token streams at the end of the replica's next step (of any kind) and a sequence is seen to
+   * finish one step after its last token: at the end of its next decode step (it decodes once more) or of a
+   * prefill-only step that runs first.
+   */
+  outputLag?: number;
 }
 
 export interface StepRecord {
@@ -76,6 +76,8 @@ export class Replica implements ReplicaView {
   private readonly joining: Request[] = [];
   /** Joined requests whose first token the client has not seen yet: it streams with their first decode step here. */
   private readonly awaitingFirst: Request[] = [];
+  /** Deferred output: requests whose first token streams when the next step ends. */
+  private readonly deferredFirst: Request[] = [];
   private prefillKv = 0;
   private readonly draft: number;
   readonly limits: ReplicaView["limits"];
@@ -87,19 +89,24 @@ export class Replica implements ReplicaView {
   private pending: { start: number; end: number; k: number; decodes: number; chunks: [Request, number][] } | null = null;
   /** Overlap scheduler: requests entered but not yet seen by a plan (./entering.ts). */
   private readonly entering = new Entering();
-  /** Prefix cache: resident prefixes by group; tokens of those in use (counted in kvUsed, once) and of idle ones (in free space). */
-  private readonly prefixes = new Map<number, CachedPrefix>();
-  private prefixInUse = 0;
-  private prefixIdle = 0;
-  /** Prefix-cache lookups at admission and the prompt tokens they saved. */
-  prefixHits = 0;
-  prefixHitTokens = 0;
+  /** Prefix cache (engine prefix_caching), absent without one. */
+  private readonly prefix?: PrefixCache;
 
   constructor(readonly cfg: ReplicaConfig) {
     const wins = cfg.windows.filter((w): w is number => !!w);
-    this.decodeSet = new DecodeSet(cfg.speculative?.tokensPerStep ?? 1, wins.length ? Math.max(...wins) : 0);
+    this.decodeSet = new DecodeSet(cfg.speculative?.tokensPerStep ?? 1, wins.length ? Math.max(...wins) : 0, cfg.outputLag ?? 0);
     this.draft = cfg.speculative?.draftTokens ?? 0;
     this.limits = { tokenBudget: cfg.tokenBudget, maxSeqs: cfg.maxSeqs, kvCapacityTokens: cfg.kvCapacityTokens };
+    if (cfg.prefixBlockTokens) this.prefix = new PrefixCache(cfg.prefixBlockTokens);
+  }
+
+  /** Prefix-cache lookups at admission that hit, and the prompt tokens they saved. */
+  get prefixHits(): number {
+    return this.prefix?.hits ?? 0;
+  }
+
+  get prefixHitTokens(): number {
+    return this.prefix?.hitTokens ?? 0;
   }
 
   enqueue(r: Request): void {
@@ -138,13 +145,13 @@ export class Replica implements ReplicaView {
   }
 
   get kvUsed(): number {
-    return this.decodeSet.kv + this.prefillKv + this.prefixInUse;
+    return this.decodeSet.kv + this.prefillKv + (this.prefix?.inUse ?? 0);
   }
 
   /** The next waiting request; with a prefix cache, its cached leading blocks are already computed (as the engine looks them up when scheduling it). */
   headOfQueue(): Request {
     const r = this.waiting[this.waitHead];
-    if (this.cfg.prefixBlockTokens && r.prefixGroup !== undefined && r.kv === 0) r.prefilled = this.cachedPrefix(r);
+    if (this.prefix && r.prefixGroup !== undefined && r.kv === 0) r.prefilled = this.prefix.cachedPrefix(r);
     return r;
   }
 
@@ -152,64 +159,12 @@ export class Replica implements ReplicaView {
 
   admitHead(): Request {
     const r = this.waiting[this.waitHead++];
-    if (this.cfg.prefixBlockTokens && r.prefilled > 0 && r.kv === 0) {
-      // A cache hit: the request shares the resident prefix (its KV counted once, in prefixInUse).
-      const c = this.prefixes.get(r.prefixGroup!)!;
-      if (c.users++ === 0) {
-        this.prefixIdle -= c.tokens;
-        this.prefixInUse += c.tokens;
-      }
-      r.prefixHeld = c.tokens;
-      this.prefixHits++;
-      this.prefixHitTokens += r.prefilled;
-    }
+    if (this.prefix && r.prefilled > 0 && r.kv === 0) this.prefix.admit(r);
     return r;
   }
 
-  /**
-   * Prompt tokens of `r` found in the prefix cache: its group's resident prefix, in whole blocks, leaving at
-   * least one prompt token to compute (the engine recomputes the last token to produce logits: vLLM
-   * kv_cache_manager.get_computed_blocks caps a full hit at prompt length − 1).
-   */
-  private cachedPrefix(r: Request): number {
-    const c = this.prefixes.get(r.prefixGroup!);
-    if (!c) return 0;
-    const block = this.cfg.prefixBlockTokens!;
-    return Math.floor(Math.min(c.tokens, r.prefixTokens!, r.promptTarget - 1) / block) * block;
-  }
-
-  /** A request stops using its cached prefix (finished, preempted or handed off): the prefix stays, idle, until evicted. */
   private releasePrefix(r: Request): void {
-    if (!r.prefixHeld) return;
-    const c = this.prefixes.get(r.prefixGroup!)!;
-    r.prefixHeld = 0;
-    if (--c.users === 0) {
-      this.prefixInUse -= c.tokens;
-      this.prefixIdle += c.tokens;
-      c.lastUse = this.stepCount;
-    }
-  }
-
-  /** A request that computed its prefix leaves it in the cache (shared from now on) if its group has none resident. */
-  private cachePrefix(r: Request): void {
-    if (!this.cfg.prefixBlockTokens || r.prefixGroup === undefined || r.prefixHeld || this.prefixes.has(r.prefixGroup)) return;
-    const tokens = Math.floor(r.prefixTokens! / this.cfg.prefixBlockTokens) * this.cfg.prefixBlockTokens;
-    if (tokens <= 0) return;
-    this.prefixes.set(r.prefixGroup, { tokens, users: 1, lastUse: this.stepCount });
-    this.prefixInUse += tokens;
-    r.kv -= tokens;
-    r.prefixHeld = tokens;
-  }
-
-  /** Idle cached prefixes live in free KV space: evict the least recently used while the pool is over-full. */
-  private evictPrefixes(): void {
-    while (this.prefixIdle > 0 && this.kvNeed(0, 0) + this.prefixIdle > this.cfg.kvCapacityTokens) {
-      let victim: [number, CachedPrefix] | undefined;
-      for (const e of this.prefixes) if (e[1].users === 0 && (!victim || e[1].lastUse < victim[1].lastUse)) victim = e;
-      if (!victim) break;
-      this.prefixes.delete(victim[0]);
-      this.prefixIdle -= victim[1].tokens;
-    }
+    this.prefix?.release(r, this.stepCount);
   }
 
   kvNeed(extraTokens: number, extraSeqs: number): number {
@@ -265,7 +220,7 @@ export class Replica implements ReplicaView {
       this.decodeSet.add(r);
     }
     if (this.entering.size) for (const r of this.entering.release(this.queued === 0 && this.running === 0 && this.joining.length === 0)) this.waiting.push(r);
-    if (this.prefixIdle > 0) this.evictPrefixes();
+    this.prefix?.evict((idle) => this.kvNeed(0, 0) + idle > this.cfg.kvCapacityTokens);
     const plan: StepPlan = cfg.policy.plan(this);
     const { chunks } = plan;
     const nDec = plan.decodes ? this.decodeSet.size : 0;
@@ -332,12 +287,13 @@ export class Replica implements ReplicaView {
     if (p.decodes) this.decodeSet.advance(p.k, p.decodes);
     // Disaggregated: the client's first token is the decode worker's first streamed chunk, at the end of the
     // request's first decode step here (the prefill worker's token goes back with the KV hand-off, not to the client).
-    if (p.decodes && this.awaitingFirst.length) {
-      const first = p.start + (p.end - p.start) / p.k;
-      for (const r of this.awaitingFirst.splice(0)) r.firstToken = first;
-    }
+    const first = p.start + (p.end - p.start) / p.k;
+    if (p.decodes && this.awaitingFirst.length) for (const r of this.awaitingFirst.splice(0)) r.firstToken = first;
+    // Deferred output: the tokens of the prompts completed by the previous step stream now, whatever this step was.
+    for (const r of this.deferredFirst.splice(0)) r.firstToken = first;
     this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
-    for (const r of this.decodeSet.popFinished()) {
+    // A prefill-only step also returns the previous decode step's tokens: sequences whose last token that was finish now.
+    for (const r of this.decodeSet.popFinished(p.decodes ? 0 : this.cfg.outputLag ?? 0)) {
       r.finish = t;
       this.releasePrefix(r);
       out.finished.push(r);
@@ -349,18 +305,20 @@ export class Replica implements ReplicaView {
       if (r.prefilled < r.promptTarget) continue;
       this.prefilling.splice(this.prefilling.indexOf(r), 1);
       this.prefillKv -= r.kv;
-      this.cachePrefix(r);
+      this.prefix?.store(r, this.stepCount);
       if (this.cfg.role === "prefill") {
         out.prefilled.push(r);
         r.kv = 0;
         this.releasePrefix(r);
         continue;
       }
+      const lag = this.cfg.outputLag ?? 0;
       if (r.firstToken < 0) {
-        r.firstToken = t;
+        if (lag) this.deferredFirst.push(r);
+        else r.firstToken = t;
         r.generated = 1; // its KV is written by the next decode step
       }
-      if (r.generated >= r.output) {
+      if (r.generated >= r.output && !lag) {
         r.finish = t;
         r.kv = 0;
         this.releasePrefix(r);

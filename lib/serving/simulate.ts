@@ -90,6 +90,7 @@ function makeReplica(req: SimulationRequest, pool: PoolSpec, role: Role, index: 
     maxRun,
     prefixBlockTokens: e.prefix_caching.enabled ? e.kv_block_size.value : undefined,
     scheduleAhead: e.schedule_ahead.value,
+    outputLag: e.output_delay_steps.value,
     speculative: req.speculative && {
       draftTokens: req.speculative.draftTokens,
       tokensPerStep: req.speculative.tokensPerStep,

@@ -4,7 +4,8 @@
  *   step time t = f(decoding sequences B, prefill tokens per step p, mean context),
  *   E2E = front delay + TTFT + (osl − 1)·t,  λ = C / E2E,  p = λ·isl·t,  B = C·(osl − 1)·t / E2E,
  * with TTFT = front delay + ½ step (waiting for the running step) + one step more with an overlap
- * scheduler (the next step was planned before the request entered) + the steps its prompt takes; with a
+ * scheduler (the next step was planned before the request entered) + the steps its prompt takes + one step
+ * more with deferred output (its first token streams when the next step ends); with a
  * prefix cache, only the prompt tokens not cached are prefilled (p = λ·(isl − cached)·t).
  * No finite-run tail and no queueing variance: it is a mean-value model; the simulator is the reference.
  */
@@ -24,6 +25,8 @@ export interface SteadyStateInput {
   frontDelay: number;
   /** Overlap scheduler (engine schedule_ahead): a request entering during a step first runs in the step after next. */
   scheduleAhead?: boolean;
+  /** Deferred output (engine output_delay_steps): each token streams, and the end is seen, this many steps late. */
+  outputLag?: number;
   windows: (number | null)[];
   gpus: number;
 }
@@ -61,6 +64,7 @@ export function steadyState(x: SteadyStateInput): SteadyState {
   const cached = Math.min(x.cachedInput ?? 0, isl - 1);
   const computed = isl - cached;
   const ctx = isl + osl / 2;
+  const lag = x.outputLag ?? 0;
   let t = x.decodeModel.time(stats(C, ctx, 0, computed, cached, x.windows));
   let e2e = 0;
   let ttft = 0;
@@ -69,7 +73,7 @@ export function steadyState(x: SteadyStateInput): SteadyState {
   let it = 0;
   for (; it < 200; it++) {
     const chunks = Math.max(1, Math.ceil(computed / x.tokenBudget));
-    ttft = x.frontDelay + (x.scheduleAhead ? 1.5 : 0.5) * t + chunks * t;
+    ttft = x.frontDelay + (x.scheduleAhead ? 1.5 : 0.5) * t + chunks * t + lag * t;
     e2e = ttft + (osl - 1) * t;
     const lambda = C / e2e;
     p = Math.min(x.tokenBudget, lambda * computed * t);

@@ -2,6 +2,7 @@
 import { InputError } from "../../core/validate";
 import type { EngineProfile } from "../../engine/profile";
 import type { SchedulerPolicy } from "../scheduler";
+import { atomPolicy } from "./atom";
 import { sglangPolicy } from "./sglang";
 import { trtllmPolicy } from "./trtllm";
 import { vllmPolicy } from "./vllm";
@@ -25,6 +26,8 @@ export function makePolicy(e: EngineProfile, dp = 1): SchedulerPolicy {
   switch (e.scheduler.policy) {
     case "vllm-v1":
       return vllmPolicy();
+    case "atom":
+      return atomPolicy(source);
     case "sglang": {
       // DP attention scales schedule_conservativeness, and with it both ends of the new-token ratio.
       const scale = dp > 1 ? param<number>(e, "dp_attention_conservativeness", "number") : 1;
