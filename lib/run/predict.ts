@@ -10,6 +10,7 @@ import { memoryPolicyOf, type EngineProfile } from "../engine/profile";
 import { measure, type ServingMetrics } from "../metrics/summary";
 import { attentionWindows } from "../model/build";
 import { memoryReport } from "../parallel/memory";
+import { prefillRunsAlone } from "../serving/policies/index";
 import { simulate, type SimulationResult } from "../serving/simulate";
 import { steadyState, type SteadyState } from "../serving/steady-state";
 import { meanLength, type Prefix } from "../serving/workload";
@@ -127,6 +128,7 @@ export function predictSteadyState(r: ResolvedRun): SteadyState {
     frontDelay: pool.engine.request_overhead_ms.value / 1e3,
     scheduleAhead: pool.engine.schedule_ahead.value,
     outputLag: pool.engine.output_delay_steps.value,
+    prefillAlone: prefillRunsAlone(pool.engine),
     windows: attentionWindows(r.model),
     gpus: r.gpusCounted,
   });

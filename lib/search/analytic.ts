@@ -12,6 +12,7 @@ import type { AttentionWork, BatchStats } from "../cost/batch";
 import type { Speculative } from "../engine/speculative";
 import { attentionWindows } from "../model/build";
 import type { ResolvedRun } from "../run/request";
+import { prefillRunsAlone } from "../serving/policies/index";
 import { steadyState } from "../serving/steady-state";
 import { buildStepModel } from "../step/build";
 import type { StepModel } from "../step/step-model";
@@ -110,7 +111,8 @@ export class AggregatedScreen {
       tokenBudget: tokenBudget * pool.plan.decode.attention.dp,
       frontDelay: pool.engine.request_overhead_ms.value / 1e3,
       scheduleAhead: pool.engine.schedule_ahead.value,
-    outputLag: pool.engine.output_delay_steps.value,
+      outputLag: pool.engine.output_delay_steps.value,
+      prefillAlone: prefillRunsAlone(pool.engine),
       windows: this.windows, gpus: this.run.gpusCounted,
     });
     const lambda = concurrency / ss.e2e;

@@ -27,6 +27,8 @@ export interface SteadyStateInput {
   scheduleAhead?: boolean;
   /** Deferred output (engine output_delay_steps): each token streams, and the end is seen, this many steps late. */
   outputLag?: number;
+  /** Prefill batches run alone and the decoding batch pauses for them (ATOM; SGLang without mixed chunks): see below. */
+  prefillAlone?: boolean;
   windows: (number | null)[];
   gpus: number;
 }
@@ -72,6 +74,27 @@ export function steadyState(x: SteadyStateInput): SteadyState {
   let p = 0;
   let it = 0;
   for (; it < 200; it++) {
+    if (x.prefillAlone) {
+      // Prompts that arrive during a decode step prefill together in the next step, alone: n = max(1, λ·t_D)
+      // prompts per prefill step (within the budget), which takes t_P; those steps fill a share f = (λ/n)·t_P of
+      // the time, and every running sequence waits through them: a token every t_D / (1 − f).
+      const tD = x.decodeModel.time(stats(B, ctx, 0, computed, cached, x.windows));
+      const lambdaNow = e2e > 0 ? C / e2e : C / (x.frontDelay + osl * tD);
+      const n = Math.max(1, Math.min(lambdaNow * tD, C, x.tokenBudget / computed));
+      const tP = x.mixedModel.time(stats(0, ctx, n * computed, computed, cached, x.windows));
+      const f = Math.min(0.95, (lambdaNow / n) * tP);
+      const tNew = tD / (1 - f);
+      ttft = x.frontDelay + (x.scheduleAhead ? 1.5 : 0.5) * tD + tP + lag * tD;
+      e2e = ttft + (osl - 1) * tNew;
+      p = n * computed;
+      B = (C * (osl - 1) * tNew) / e2e;
+      if (Math.abs(tNew - t) < 1e-9 * t) {
+        t = tNew;
+        break;
+      }
+      t = it === 0 ? tNew : 0.5 * t + 0.5 * tNew;
+      continue;
+    }
     const chunks = Math.max(1, Math.ceil(computed / x.tokenBudget));
     ttft = x.frontDelay + (x.scheduleAhead ? 1.5 : 0.5) * t + chunks * t + lag * t;
     e2e = ttft + (osl - 1) * t;

@@ -12,6 +12,7 @@ import { getHardware } from "../../lib/hardware/registry";
 import { loadModel } from "../../lib/model/registry";
 import { simplePlan } from "../../lib/parallel/plan";
 import { simulate, type SimulationResult } from "../../lib/serving/simulate";
+import { prefillRunsAlone } from "../../lib/serving/policies/index";
 import { steadyState } from "../../lib/serving/steady-state";
 import type { WorkloadInput } from "../../lib/serving/workload";
 
@@ -106,5 +107,25 @@ describe("deferred output in the analytic steady state", () => {
     expect(lag.ttft).toBeCloseTo(0.045, 12);
     expect(lag.e2e).toBeCloseTo(0.045 + 1.0, 12);
     expect(lag.tpot).toBeCloseTo(plain.tpot, 12);
+  });
+});
+
+describe("prefill batches alone in the analytic steady state (ATOM; SGLang without mixed chunks)", () => {
+  it("decoding pauses for the prefill steps: TPOT = t_D / (1 − f), f = (λ / n)·t_P", () => {
+    // Every step 10 ms; C = 4, isl 1000, osl 101, front delay 20 ms. Prompts arriving per decode step λ·t_D ≈ 0.03 < 1,
+    // so n = 1 per prefill step and f = λ·t_P = 4·0.01 / E2E. TTFT = 20 + ½·10 + 10 ms = 0.035 s;
+    // E2E = 0.035 + 100·0.01 / (1 − 0.04 / E2E) ⇒ E2E² − 1.075·E2E + 0.0014 = 0 ⇒ E2E = (1.075 + √1.150025) / 2.
+    const flat = { time: () => 0.01, gpuTime: () => 0.01 } as unknown as Parameters<typeof steadyState>[0]["decodeModel"];
+    const ss = steadyState({ concurrency: 4, meanInput: 1000, meanOutput: 101, mixedModel: flat, decodeModel: flat, tokenBudget: 16384, frontDelay: 0.02, windows: [null], gpus: 1, prefillAlone: true });
+    const e2e = (1.075 + Math.sqrt(1.150025)) / 2;
+    expect(ss.ttft).toBeCloseTo(0.035, 12);
+    expect(ss.e2e).toBeCloseTo(e2e, 8);
+    expect(ss.tpot).toBeCloseTo(0.01 / (1 - 0.04 / e2e), 8);
+  });
+  it("the engines whose prefill runs alone", () => {
+    expect(prefillRunsAlone(getEngine("atom"))).toBe(true);
+    expect(prefillRunsAlone(getEngine("sglang"))).toBe(true);
+    expect(prefillRunsAlone(getEngine("vllm"))).toBe(false);
+    expect(prefillRunsAlone(getEngine("trtllm"))).toBe(false);
   });
 });

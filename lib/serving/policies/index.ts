@@ -55,3 +55,9 @@ export function makePolicy(e: EngineProfile, dp = 1): SchedulerPolicy {
     }
   }
 }
+
+/** Whether the engine's prefill batches run alone, pausing the decoding batch (ATOM; SGLang without mixed chunks): the steady state's regime. */
+export function prefillRunsAlone(e: EngineProfile): boolean {
+  if (e.scheduler.policy === "atom") return true;
+  return e.scheduler.policy === "sglang" && e.scheduler.parameters.mixed_chunk?.value === false;
+}
