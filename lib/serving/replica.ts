@@ -45,7 +45,7 @@ export interface ReplicaConfig {
    * Deferred output (engine output_delay_steps = 1): a step's tokens reach the host when the next step ends, so a
    * prompt's first token streams at the end of the replica's next step (of any kind) and a sequence is seen to
    * finish one step after its last token: at the end of its next decode step (it decodes once more) or of a
-   * prefill-only step that runs first.
+   * prefill-only step that runs first. 0 or 1 (the engine profile's output_delay_steps is bounded to these).
    */
   outputLag?: number;
 }
@@ -78,6 +78,8 @@ export class Replica implements ReplicaView {
   private readonly awaitingFirst: Request[] = [];
   /** Deferred output: requests whose first token streams when the next step ends. */
   private readonly deferredFirst: Request[] = [];
+  /** Steps a token waits before it reaches the host (ReplicaConfig.outputLag). */
+  private readonly lag: number;
   private prefillKv = 0;
   private readonly draft: number;
   readonly limits: ReplicaView["limits"];
@@ -94,7 +96,8 @@ export class Replica implements ReplicaView {
 
   constructor(readonly cfg: ReplicaConfig) {
     const wins = cfg.windows.filter((w): w is number => !!w);
-    this.decodeSet = new DecodeSet(cfg.speculative?.tokensPerStep ?? 1, wins.length ? Math.max(...wins) : 0, cfg.outputLag ?? 0);
+    this.lag = cfg.outputLag ?? 0;
+    this.decodeSet = new DecodeSet(cfg.speculative?.tokensPerStep ?? 1, wins.length ? Math.max(...wins) : 0, this.lag);
     this.draft = cfg.speculative?.draftTokens ?? 0;
     this.limits = { tokenBudget: cfg.tokenBudget, maxSeqs: cfg.maxSeqs, kvCapacityTokens: cfg.kvCapacityTokens };
     if (cfg.prefixBlockTokens) this.prefix = new PrefixCache(cfg.prefixBlockTokens);
@@ -293,7 +296,7 @@ export class Replica implements ReplicaView {
     for (const r of this.deferredFirst.splice(0)) r.firstToken = first;
     this.cfg.policy.afterStep?.(p.decodes ? p.k : 0);
     // A prefill-only step also returns the previous decode step's tokens: sequences whose last token that was finish now.
-    for (const r of this.decodeSet.popFinished(p.decodes ? 0 : this.cfg.outputLag ?? 0)) {
+    for (const r of this.decodeSet.popFinished(p.decodes ? 0 : this.lag)) {
       r.finish = t;
       this.releasePrefix(r);
       out.finished.push(r);
@@ -312,13 +315,12 @@ export class Replica implements ReplicaView {
         this.releasePrefix(r);
         continue;
       }
-      const lag = this.cfg.outputLag ?? 0;
       if (r.firstToken < 0) {
-        if (lag) this.deferredFirst.push(r);
+        if (this.lag) this.deferredFirst.push(r);
         else r.firstToken = t;
         r.generated = 1; // its KV is written by the next decode step
       }
-      if (r.generated >= r.output && !lag) {
+      if (r.generated >= r.output && !this.lag) {
         r.finish = t;
         r.kv = 0;
         this.releasePrefix(r);
